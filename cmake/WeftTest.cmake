@@ -1,0 +1,19 @@
+# weft_add_test(name SOURCES...): one Catch2 executable whose every test case is registered
+# with CTest once per backend. The per-backend EXTRA_ARGS make the generated file names
+# differ (catch_discover_tests hashes EXTRA_ARGS, not TEST_SUFFIX): without them one set
+# silently overwrites the other. tests/check_backend_registration.cmake guards that.
+include(Catch)
+
+set(WEFT_TEST_BACKENDS epoll CACHE STRING "Backends every test runs under")
+
+function(weft_add_test name)
+  add_executable(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE weft_test_support)
+  weft_warnings(${name})
+  foreach(backend IN LISTS WEFT_TEST_BACKENDS)
+    catch_discover_tests(${name}
+      TEST_SUFFIX ".${backend}"
+      EXTRA_ARGS --backend ${backend}
+      PROPERTIES TIMEOUT 300 LABELS ${backend})
+  endforeach()
+endfunction()

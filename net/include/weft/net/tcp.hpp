@@ -1,0 +1,5 @@
+#pragma once
+
+// TCP: listeners and streams.
+#include <weft/net/tcp_listener.hpp>
+#include <weft/net/tcp_stream.hpp>

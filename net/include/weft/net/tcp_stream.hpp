@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <system_error>
+
+#include <weft/deadline.hpp>
+#include <weft/net/buffer.hpp>
+#include <weft/net/detail/socket.hpp>
+#include <weft/net/endpoint.hpp>
+
+namespace weft::net {
+
+enum class Shutdown { read, write, both };
+
+/// A connected TCP socket. One fiber may read while another writes; further readers (or
+/// writers) wait their turn, and a whole write_all is never interleaved with another.
+/// Every blocking call has a throwing form (std::system_error naming the op and the
+/// endpoints) and a noexcept form taking std::error_code& as the last argument.
+class TcpStream {
+public:
+    TcpStream() noexcept = default;
+
+    /// Connects to `to`. Blocks: parks until connected, refused, or `d`.
+    /// Errors: errc::timed_out, ECONNREFUSED, ENETUNREACH, ...
+    static TcpStream connect(const Endpoint& to, Deadline d = Deadline::never());
+    static TcpStream connect(const Endpoint& to, Deadline d, std::error_code& ec) noexcept;
+    /// Connects to a numeric "host:port" (see Endpoint::parse).
+    static TcpStream connect(std::string_view address, Deadline d = Deadline::never());
+
+    /// Reads at least one byte into `buf`, or returns 0 at orderly EOF (or if buf is empty).
+    /// Blocks: parks until data, EOF, the read deadline, cancel or close.
+    /// Errors: errc::timed_out, errc::cancelled, errc::closed, ECONNRESET, ...
+    std::size_t read_some(MutableBuffer buf);
+    std::size_t read_some(MutableBuffer buf, std::error_code& ec) noexcept;
+
+    /// Fills `buf` completely. Errors: errc::unexpected_eof if the peer closes first; the ec
+    /// form returns the bytes read before the error.
+    std::size_t read_exact(MutableBuffer buf);
+    std::size_t read_exact(MutableBuffer buf, std::error_code& ec) noexcept;
+
+    /// Writes what one send accepts (at least one byte). Blocks: while the send buffer is full.
+    std::size_t write_some(ConstBuffer buf);
+    std::size_t write_some(ConstBuffer buf, std::error_code& ec) noexcept;
+
+    /// Writes all of `buf`, without copying it. Errors: EPIPE/ECONNRESET (never SIGPIPE),
+    /// errc::timed_out, ...; the ec form returns the bytes written before the error.
+    void write_all(ConstBuffer buf);
+    std::size_t write_all(ConstBuffer buf, std::error_code& ec) noexcept;
+    /// Gather write: all of `bufs` in order, up to 64 buffers per writev, no copies.
+    void write_all(std::span<const ConstBuffer> bufs);
+    std::size_t write_all(std::span<const ConstBuffer> bufs, std::error_code& ec) noexcept;
+
+    /// Deadlines are state: they apply to every read (write) that starts after the call,
+    /// until changed. Deadline::never() clears. To stop an op already parked, close().
+    void set_read_deadline(Deadline d) noexcept { socket_.io().set_read_deadline(d); }
+    void set_write_deadline(Deadline d) noexcept { socket_.io().set_write_deadline(d); }
+
+    void shutdown(Shutdown how);
+    void shutdown(Shutdown how, std::error_code& ec) noexcept;
+    /// Wakes fibers parked on this stream with errc::closed and releases the fd.
+    /// Thread-safe with respect to ops in flight. The destructor closes too, silently.
+    void close() noexcept { socket_.close(); }
+    bool is_open() const noexcept { return socket_.is_open(); }
+
+    void set_nodelay(bool on);
+    void set_nodelay(bool on, std::error_code& ec) noexcept;
+    Endpoint local_endpoint() const;
+    Endpoint local_endpoint(std::error_code& ec) const noexcept;
+    Endpoint peer_endpoint() const;
+    Endpoint peer_endpoint(std::error_code& ec) const noexcept;
+    int native_handle() const noexcept { return socket_.native_handle(); }
+
+private:
+    friend class TcpListener;
+    explicit TcpStream(detail::Socket s) noexcept : socket_(std::move(s)) {}
+
+    detail::Socket socket_;
+};
+
+}  // namespace weft::net

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include <boost/fiber/properties.hpp>
+
+#include "waiter.hpp"
+
+namespace weft::detail {
+
+class RuntimeImpl;
+
+/// What a Runtime knows of one of its fibers: name, cancellation, how it ended.
+/// Shared by the fiber (through FiberProps), its JoinHandle and the Runtime's registry.
+class FiberState {
+public:
+    FiberState(RuntimeImpl& runtime, std::string name, bool pinned)
+        : runtime_(runtime), name_(std::move(name)), pinned_(pinned) {}
+
+    RuntimeImpl& runtime() const noexcept { return runtime_; }
+    const std::string& name() const noexcept { return name_; }
+    bool is_pinned() const noexcept { return pinned_; }
+
+    /// Any thread. `sticky` (runtime shutdown) fails every later park too, not just one.
+    void request_cancel(bool sticky) noexcept;
+    /// Fiber side: true if a cancel is pending; a one-shot cancel is used up.
+    bool consume_cancel() noexcept;
+    bool cancel_pending() const noexcept { return cancel_.load(std::memory_order_acquire) != 0; }
+    /// Fiber side: the slot the fiber is about to park in (nullptr once it has left it).
+    void set_parked_on(WaitSlot* slot) noexcept;
+
+    /// Fiber side, at the very end. Returns the exception to report (detached, unobserved).
+    std::exception_ptr finish(std::exception_ptr error) noexcept;
+    /// Handle side. Returns the exception to report if the fiber already ended with one.
+    std::exception_ptr detach() noexcept;
+    /// After join(): the exception the fiber ended with.
+    std::exception_ptr take_error() noexcept;
+
+    // The Runtime's registry of live fibers (guarded by the registry's mutex).
+    FiberState* prev = nullptr;
+    FiberState* next = nullptr;
+
+private:
+    enum : std::uint8_t { no_cancel = 0, cancel_once = 1, cancel_always = 2 };
+
+    RuntimeImpl& runtime_;
+    const std::string name_;
+    const bool pinned_;
+    std::atomic<std::uint8_t> cancel_{no_cancel};
+    Spinlock lock_;  // guards parked_on_, detached_, finished_, error_
+    WaitSlot* parked_on_ = nullptr;
+    bool detached_ = false;
+    bool finished_ = false;
+    std::exception_ptr error_;
+};
+
+/// Boost.Fiber properties of a weft fiber: the link from a context to its FiberState.
+/// Contexts weft did not spawn (main, dispatcher) get one with a null state.
+class FiberProps : public boost::fibers::fiber_properties {
+public:
+    explicit FiberProps(boost::fibers::context* ctx) : fiber_properties(ctx) {}
+    std::shared_ptr<FiberState> state;
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,44 @@
+// this_fiber: sleeps go through a WaitSlot like every other park, so they are cancellable.
+#include <boost/fiber/operations.hpp>
+
+#include <weft/detail/throw_error.hpp>
+#include <weft/error.hpp>
+#include <weft/this_fiber.hpp>
+
+#include "fiber_state.hpp"
+#include "waiter.hpp"
+
+namespace weft::this_fiber {
+
+void sleep_until(Deadline d) {
+    std::error_code ec;
+    sleep_until(d, ec);
+    if (ec) {
+        detail::throw_error(ec, "sleep");
+    }
+}
+
+void sleep_until(Deadline d, std::error_code& ec) noexcept {
+    ec.clear();
+    detail::WaitSlot slot;
+    for (;;) {
+        switch (slot.wait(d)) {
+            case detail::WakeReason::timed_out:
+                return;
+            case detail::WakeReason::cancelled:
+                ec = make_error_code(errc::cancelled);
+                return;
+            default:
+                break;  // nothing else can claim a private slot; wait on
+        }
+    }
+}
+
+void yield() noexcept { boost::this_fiber::yield(); }
+
+std::string_view name() noexcept {
+    detail::FiberState* fs = detail::current_fiber_state();
+    return fs != nullptr ? std::string_view{fs->name()} : std::string_view{};
+}
+
+}  // namespace weft::this_fiber

@@ -1,0 +1,193 @@
+// Waiter and WaitSlot: the park/wake protocol. The only file that touches Boost.Fiber's
+// context, waker and detail::spinlock (STYLE.md 3.8 rule 2).
+//
+// A Waiter lives on the parked fiber's stack; a WaitSlot holds at most one. Every field of
+// the slot and of its waiter is changed only under the slot's lock.
+//
+//   slot state        meaning                                    next
+//   empty             no waiter, no token                        wait() parks / notify sets token
+//   token (ready_)    readiness arrived with nobody parked       next wait() consumes it, no park
+//   parked (waiter_)  a fiber is suspended here                  first claimer resumes it
+//   closed (closed_)  the fd is closing                          every wait() returns closed
+//
+// 1. Publish under the lock, then park with that lock: Boost.Fiber unlocks it only once the
+//    fiber is off its stack, so no waker ever sees a half-parked fiber.
+// 2. A waker takes the lock, claims the waiter (unlinks it, stores the reason) and calls
+//    waker.wake() while still holding the lock, so the waiter's frame cannot go away under it.
+// 3. On resume the fiber takes the lock: if it is still linked, nobody claimed it, so the
+//    deadline did (timed_out). Otherwise the stored reason stands. A waker that lost the race
+//    to the timer calls wake() with a stale epoch, which Boost makes a no-op: the fiber
+//    resumes exactly once.
+// 4. Cancellation reaches a parked fiber through its FiberState (parked_on_), taking the
+//    FiberState lock, then the slot lock. The fiber never holds both, so there is no
+//    lock-order cycle. A cancel that arrives before the fiber is linked is seen by the
+//    check under the slot lock (the flag is set before the canceller takes any lock).
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/waker.hpp>
+
+#include <weft/detail/assert.hpp>
+
+#include "fiber_state.hpp"
+#include "waiter.hpp"
+
+namespace weft::detail {
+
+struct Waiter {
+    boost::fibers::waker waker;
+    const FiberState* owner = nullptr;
+    WakeReason reason = WakeReason::none;
+};
+
+FiberState* current_fiber_state() noexcept {
+    auto* props = static_cast<FiberProps*>(boost::fibers::context::active()->get_properties());
+    return props != nullptr ? props->state.get() : nullptr;
+}
+
+namespace {
+
+WakeReason early_reason(bool closed, bool& ready, const FiberState* fs, Deadline d) noexcept {
+    if (closed) {
+        return WakeReason::closed;
+    }
+    if (ready) {
+        ready = false;
+        return WakeReason::ready;
+    }
+    if (fs != nullptr && fs->cancel_pending()) {
+        return WakeReason::cancelled;
+    }
+    if (d.has_passed()) {
+        return WakeReason::timed_out;
+    }
+    return WakeReason::none;
+}
+
+}  // namespace
+
+WakeReason WaitSlot::wait(Deadline d) noexcept {
+    boost::fibers::context* ctx = boost::fibers::context::active();
+    FiberState* fs = current_fiber_state();
+    if (fs != nullptr) {
+        if (fs->consume_cancel()) {
+            return WakeReason::cancelled;
+        }
+        fs->set_parked_on(this);
+    }
+    Waiter w;
+    SpinlockGuard lk{lock_};
+    w.reason = early_reason(closed_, ready_, fs, d);
+    if (w.reason == WakeReason::none) {
+        WEFT_ASSERT(waiter_ == nullptr, "two fibers parked in one wait slot");
+        w.owner = fs;
+        w.waker = ctx->create_waker();
+        waiter_ = &w;
+        if (d.is_never()) {
+            ctx->suspend(lk);
+        } else {
+            boost::fibers::waker timer_waker = w.waker;
+            ctx->wait_until(d.time_point(), lk, std::move(timer_waker));
+        }
+        lk.lock();
+        if (waiter_ == &w) {
+            WEFT_ASSERT(!d.is_never(), "fiber resumed without a claim");
+            waiter_ = nullptr;
+            w.reason = WakeReason::timed_out;
+        }
+    }
+    lk.unlock();
+    if (fs != nullptr) {
+        fs->set_parked_on(nullptr);
+        if (w.reason == WakeReason::cancelled) {
+            fs->consume_cancel();
+        }
+    }
+    return w.reason;
+}
+
+void WaitSlot::claim_locked(WakeReason reason) noexcept {
+    Waiter* w = waiter_;
+    waiter_ = nullptr;
+    w->reason = reason;
+    w->waker.wake();
+}
+
+void WaitSlot::notify_ready() noexcept {
+    SpinlockGuard lk{lock_};
+    if (waiter_ != nullptr) {
+        claim_locked(WakeReason::ready);
+    } else {
+        ready_ = true;
+    }
+}
+
+void WaitSlot::close() noexcept {
+    SpinlockGuard lk{lock_};
+    closed_ = true;
+    if (waiter_ != nullptr) {
+        claim_locked(WakeReason::closed);
+    }
+}
+
+void WaitSlot::reset() noexcept {
+    SpinlockGuard lk{lock_};
+    WEFT_ASSERT(waiter_ == nullptr, "reset of a wait slot with a parked fiber");
+    ready_ = false;
+    closed_ = false;
+}
+
+bool WaitSlot::has_waiter() const noexcept {
+    SpinlockGuard lk{lock_};
+    return waiter_ != nullptr;
+}
+
+void WaitSlot::cancel_waiter_of(const FiberState* owner) noexcept {
+    SpinlockGuard lk{lock_};
+    if (waiter_ != nullptr && waiter_->owner == owner) {
+        claim_locked(WakeReason::cancelled);
+    }
+}
+
+void FiberState::request_cancel(bool sticky) noexcept {
+    std::uint8_t want = sticky ? cancel_always : cancel_once;
+    std::uint8_t cur = cancel_.load(std::memory_order_relaxed);
+    while (cur < want && !cancel_.compare_exchange_weak(cur, want, std::memory_order_acq_rel)) {
+    }
+    SpinlockGuard lk{lock_};
+    if (parked_on_ != nullptr) {
+        parked_on_->cancel_waiter_of(this);
+    }
+}
+
+bool FiberState::consume_cancel() noexcept {
+    std::uint8_t cur = cancel_.load(std::memory_order_acquire);
+    if (cur == cancel_once) {
+        return cancel_.compare_exchange_strong(cur, no_cancel, std::memory_order_acq_rel) ||
+               cur != no_cancel;
+    }
+    return cur == cancel_always;
+}
+
+void FiberState::set_parked_on(WaitSlot* slot) noexcept {
+    SpinlockGuard lk{lock_};
+    parked_on_ = slot;
+}
+
+std::exception_ptr FiberState::finish(std::exception_ptr error) noexcept {
+    SpinlockGuard lk{lock_};
+    finished_ = true;
+    error_ = std::move(error);
+    return detached_ ? std::exchange(error_, nullptr) : nullptr;
+}
+
+std::exception_ptr FiberState::detach() noexcept {
+    SpinlockGuard lk{lock_};
+    detached_ = true;
+    return finished_ ? std::exchange(error_, nullptr) : nullptr;
+}
+
+std::exception_ptr FiberState::take_error() noexcept {
+    SpinlockGuard lk{lock_};
+    return std::exchange(error_, nullptr);
+}
+
+}  // namespace weft::detail

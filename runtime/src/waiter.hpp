@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+
+#include <boost/fiber/detail/spinlock.hpp>
+
+#include <weft/deadline.hpp>
+
+namespace weft::detail {
+
+class FiberState;
+struct Waiter;
+
+// The lock of a wait slot. Boost.Fiber releases it only after the parking fiber is off its
+// stack (context::suspend(lk)), which is what makes wake-under-lock safe.
+using Spinlock = boost::fibers::detail::spinlock;
+using SpinlockGuard = std::unique_lock<Spinlock>;
+
+enum class WakeReason : std::uint8_t { none, ready, timed_out, cancelled, closed };
+
+/// The one park/wake primitive: at most one fiber parks in a slot, and exactly one of
+/// {notify_ready, close, cancel, deadline} resumes it. Protocol in waiter.cpp.
+class WaitSlot {
+public:
+    /// Fiber side. Returns at once if a readiness token, close or cancel is pending.
+    WakeReason wait(Deadline d) noexcept;
+    /// Any thread. Resumes the parked fiber, or leaves a token for the next wait().
+    void notify_ready() noexcept;
+    /// Any thread. Resumes the parked fiber with `closed`; every later wait() returns it.
+    void close() noexcept;
+    /// Makes a closed slot usable again (pooled fd states). No fiber may be parked.
+    void reset() noexcept;
+    bool has_waiter() const noexcept;
+
+private:
+    friend class FiberState;
+    void cancel_waiter_of(const FiberState* owner) noexcept;
+    void claim_locked(WakeReason reason) noexcept;
+
+    mutable Spinlock lock_;
+    Waiter* waiter_ = nullptr;
+    bool ready_ = false;
+    bool closed_ = false;
+};
+
+/// The FiberState of the calling fiber, or nullptr (the thread's main context, the
+/// dispatcher). Never cache it across a park: it is looked up from the running context.
+FiberState* current_fiber_state() noexcept;
+
+}  // namespace weft::detail

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+
+#include <weft/weft.hpp>
+
+namespace weft::test {
+
+/// Options for a test case's Runtime: the backend from --backend (or WEFT_BACKEND).
+RuntimeOptions runtime_options();
+
+/// A listener on 127.0.0.1 with a kernel-chosen port: tests never use fixed ports.
+net::TcpListener listen_loopback();
+
+/// A connected pair over loopback: {client, server}. Call from a fiber.
+std::pair<net::TcpStream, net::TcpStream> connected_pair();
+
+/// Open file descriptors of this process (the leak listener compares them per test case).
+std::size_t count_open_fds();
+
+/// `n` deterministic pseudo-random bytes (a fixed seed per call site's `seed`).
+std::string pattern(std::size_t n, unsigned seed = 1);
+
+}  // namespace weft::test
