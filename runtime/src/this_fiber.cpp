@@ -1,4 +1,5 @@
 // this_fiber: sleeps go through a WaitSlot like every other park, so they are cancellable.
+#include <boost/fiber/context.hpp>
 #include <boost/fiber/operations.hpp>
 
 #include <weft/detail/throw_error.hpp>
@@ -20,6 +21,17 @@ void sleep_until(Deadline d) {
 
 void sleep_until(Deadline d, std::error_code& ec) noexcept {
     ec.clear();
+    if (d.has_passed()) {
+        detail::FiberState* fs = detail::current_fiber_state();
+        if (fs != nullptr && fs->consume_cancel()) {
+            ec = make_error_code(errc::cancelled);
+            return;
+        }
+        // Still a trip through the timer queue, so expired sleeps yield and wake in deadline
+        // order like the others.
+        boost::fibers::context::active()->wait_until(d.time_point());
+        return;
+    }
     detail::WaitSlot slot;
     for (;;) {
         switch (slot.wait(d)) {

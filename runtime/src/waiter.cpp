@@ -23,6 +23,7 @@
 //    lock-order cycle. A cancel that arrives before the fiber is linked is seen by the
 //    check under the slot lock (the flag is set before the canceller takes any lock).
 #include <boost/fiber/context.hpp>
+#include <boost/fiber/operations.hpp>
 #include <boost/fiber/waker.hpp>
 
 #include <weft/detail/assert.hpp>
@@ -74,6 +75,7 @@ WakeReason WaitSlot::wait(Deadline d) noexcept {
         fs->set_parked_on(this);
     }
     Waiter w;
+    bool parked = false;
     SpinlockGuard lk{lock_};
     w.reason = early_reason(closed_, ready_, fs, d);
     if (w.reason == WakeReason::none) {
@@ -81,6 +83,7 @@ WakeReason WaitSlot::wait(Deadline d) noexcept {
         w.owner = fs;
         w.waker = ctx->create_waker();
         waiter_ = &w;
+        parked = true;
         if (d.is_never()) {
             ctx->suspend(lk);
         } else {
@@ -95,6 +98,9 @@ WakeReason WaitSlot::wait(Deadline d) noexcept {
         }
     }
     lk.unlock();
+    if (!parked && w.reason == WakeReason::timed_out) {
+        boost::this_fiber::yield();  // see expired() in the backends: no starving retry loops
+    }
     if (fs != nullptr) {
         fs->set_parked_on(nullptr);
         if (w.reason == WakeReason::cancelled) {

@@ -6,7 +6,9 @@
 // (the fd was closed and its state recycled) and is dropped. Closing the fd removes it from
 // the interest list, so there is no EPOLL_CTL_DEL.
 //
-// Each op is "try the syscall, park on EAGAIN, retry", written once in io_loop(). Readiness
+// Each op is "try the syscall, park on EAGAIN, retry", written once in io_loop(). The
+// syscall is tried even when the deadline has passed: a deadline bounds the wait, so an
+// expired one turns the op into a non-blocking attempt. Readiness
 // that arrives while nobody is parked is kept as a token in the slot (Go's pdReady), so an
 // edge between the EAGAIN and the park is never lost.
 //
@@ -50,9 +52,6 @@ bool would_block(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK;
 // Try the syscall; on EAGAIN park in `slot` until readiness, deadline, cancel or close.
 template <class Syscall>
 IoResult io_loop(WaitSlot& slot, Deadline d, Syscall&& call) noexcept {
-    if (d.has_passed()) {
-        return {0, make_error_code(errc::timed_out)};
-    }
     for (;;) {
         sys::SysResult r = call();
         if (r.ok()) {
@@ -119,9 +118,6 @@ IoResult EpollBackend::accept(FdState& fd, SockAddr& peer, Deadline d) noexcept 
 }
 
 IoResult EpollBackend::connect(FdState& fd, const SockAddr& to, Deadline d) noexcept {
-    if (d.has_passed()) {
-        return {0, make_error_code(errc::timed_out)};
-    }
     sys::SysResult r = sys::connect(fd.fd, to.get(), to.len);
     if (r.ok()) {
         return {};
@@ -158,10 +154,7 @@ IoResult EpollBackend::connect(FdState& fd, const SockAddr& to, Deadline d) noex
 }
 
 IoResult EpollBackend::recv(FdState& fd, std::span<std::byte> buf, Deadline d) noexcept {
-    if (fd.read_drained) {
-        if (d.has_passed()) {
-            return {0, make_error_code(errc::timed_out)};
-        }
+    if (fd.read_drained && !d.has_passed()) {
         WakeReason why = fd.read_slot.wait(d);
         if (why != WakeReason::ready) {
             return {0, wake_error(why)};
@@ -189,9 +182,6 @@ IoResult EpollBackend::sendv(FdState& fd, std::span<const iovec> bufs, Deadline 
 
 IoResult EpollBackend::wait(FdState& fd, Interest interest, Deadline d) noexcept {
     WaitSlot& slot = interest == Interest::read ? fd.read_slot : fd.write_slot;
-    if (d.has_passed()) {
-        return {0, make_error_code(errc::timed_out)};
-    }
     WakeReason why = slot.wait(d);
     return {0, why == WakeReason::ready ? std::error_code{} : wake_error(why)};
 }
