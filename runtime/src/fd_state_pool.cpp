@@ -22,7 +22,9 @@ bool FdState::enter() noexcept {
     return true;
 }
 
-bool FdState::leave() noexcept { return refs_.fetch_sub(2, std::memory_order_acq_rel) == 3; }
+bool FdState::leave() noexcept {
+    return refs_.fetch_sub(2, std::memory_order_acq_rel) == 3;
+}
 
 bool FdState::begin_close() noexcept {
     std::uint32_t old = refs_.fetch_or(1, std::memory_order_acq_rel);

@@ -19,7 +19,14 @@ class RuntimeImpl;
 class FiberState {
 public:
     FiberState(RuntimeImpl& runtime, std::string name, bool pinned)
-        : runtime_(runtime), name_(std::move(name)), pinned_(pinned) {}
+        : runtime_(runtime), name_(std::move(name)), pinned_(pinned) {
+        live_count.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~FiberState() { live_count.fetch_sub(1, std::memory_order_relaxed); }
+    FiberState(const FiberState&) = delete;
+    FiberState& operator=(const FiberState&) = delete;
+
+    static inline std::atomic<std::size_t> live_count{0};  // see weft/detail/diagnostics.hpp
 
     RuntimeImpl& runtime() const noexcept { return runtime_; }
     const std::string& name() const noexcept { return name_; }

@@ -13,7 +13,9 @@ namespace weft::detail {
 
 namespace {
 
-IoResult closed_result() noexcept { return {0, make_error_code(errc::closed)}; }
+IoResult closed_result() noexcept {
+    return {0, make_error_code(errc::closed)};
+}
 
 // Runs one backend op with the fd's op reference held.
 template <class Op>
@@ -72,7 +74,9 @@ IoHandle& IoHandle::operator=(IoHandle&& other) noexcept {
     return *this;
 }
 
-IoHandle::~IoHandle() { release(); }
+IoHandle::~IoHandle() {
+    release();
+}
 
 void IoHandle::release() noexcept {
     if (state_ == nullptr) {
@@ -82,8 +86,12 @@ void IoHandle::release() noexcept {
     state_->pool->release(std::exchange(state_, nullptr));
 }
 
-bool IoHandle::is_open() const noexcept { return state_ != nullptr && !state_->is_closing(); }
-int IoHandle::fd() const noexcept { return state_ != nullptr ? state_->fd : -1; }
+bool IoHandle::is_open() const noexcept {
+    return state_ != nullptr && !state_->is_closing();
+}
+int IoHandle::fd() const noexcept {
+    return state_ != nullptr ? state_->fd : -1;
+}
 
 boost::fibers::mutex* IoHandle::read_mutex() const noexcept {
     return state_ != nullptr ? &state_->read_mutex : nullptr;

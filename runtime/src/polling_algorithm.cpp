@@ -50,7 +50,9 @@ void PollingAlgorithm::suspend_until(std::chrono::steady_clock::time_point const
     backend_.run_once(tp);
 }
 
-void PollingAlgorithm::notify() noexcept { backend_.wake(); }
+void PollingAlgorithm::notify() noexcept {
+    backend_.wake();
+}
 
 boost::fibers::fiber_properties* PollingAlgorithm::new_properties(boost::fibers::context* ctx) {
     return new FiberProps(ctx);

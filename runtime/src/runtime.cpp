@@ -52,9 +52,15 @@ Runtime::Runtime(RuntimeOptions options)
     : impl_(std::make_unique<detail::RuntimeImpl>(std::move(options))) {}
 Runtime::~Runtime() = default;
 
-void Runtime::run_impl(void (*body)(void*), void* arg) { impl_->run(body, arg); }
-BackendKind Runtime::backend() const noexcept { return impl_->backend_kind(); }
-unsigned Runtime::threads() const noexcept { return impl_->worker_count(); }
+void Runtime::run_impl(void (*body)(void*), void* arg) {
+    impl_->run(body, arg);
+}
+BackendKind Runtime::backend() const noexcept {
+    return impl_->backend_kind();
+}
+unsigned Runtime::threads() const noexcept {
+    return impl_->worker_count();
+}
 
 namespace detail {
 

@@ -3,6 +3,7 @@
 
 #include <boost/context/detail/exception.hpp>
 
+#include <weft/detail/diagnostics.hpp>
 #include <weft/spawn.hpp>
 
 #include "fiber_state.hpp"
@@ -17,8 +18,8 @@ FiberLaunch prepare_fiber(FiberOptions options) {
     if (w == nullptr) {
         throw std::logic_error("weft::spawn called outside a weft Runtime");
     }
-    auto state = std::make_shared<FiberState>(w->runtime(), std::move(options.name),
-                                              options.pinned);
+    auto state =
+        std::make_shared<FiberState>(w->runtime(), std::move(options.name), options.pinned);
     auto props = std::make_unique<FiberProps>(nullptr);
     props->state = state;
     w->runtime().register_fiber(*state);
@@ -64,7 +65,9 @@ JoinHandle& JoinHandle::operator=(JoinHandle&& other) noexcept {
     return *this;
 }
 
-JoinHandle::~JoinHandle() { detach(); }
+JoinHandle::~JoinHandle() {
+    detach();
+}
 
 void JoinHandle::join() {
     if (!fiber_.joinable()) {
@@ -93,3 +96,11 @@ void JoinHandle::detach() noexcept {
 }
 
 }  // namespace weft
+
+namespace weft::detail {
+
+std::size_t live_fibers() noexcept {
+    return FiberState::live_count.load(std::memory_order_relaxed);
+}
+
+}  // namespace weft::detail

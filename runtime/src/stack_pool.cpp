@@ -12,9 +12,8 @@
 
 #include <cerrno>
 #include <string>
-#include <system_error>
-
 #include <sys/mman.h>
+#include <system_error>
 #include <unistd.h>
 
 #include <boost/context/stack_context.hpp>
@@ -26,14 +25,17 @@ namespace weft::detail {
 
 namespace {
 
-std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+std::size_t round_up(std::size_t n, std::size_t to) {
+    return (n + to - 1) / to * to;
+}
 
 [[noreturn]] void throw_stack_error(int err, const char* what, std::size_t live) {
-    std::string msg = std::string{"fiber stack "} + what + " failed with " +
-                      std::to_string(live) + " stacks live";
+    std::string msg = std::string{"fiber stack "} + what + " failed with " + std::to_string(live) +
+                      " stacks live";
     if (err == ENOMEM) {
-        msg += " (vm.max_map_count limits guarded stacks to about half of it; "
-               "or memory/RLIMIT_AS is exhausted)";
+        msg +=
+            " (vm.max_map_count limits guarded stacks to about half of it; "
+            "or memory/RLIMIT_AS is exhausted)";
     }
     throw std::system_error(err, std::system_category(), msg);
 }

@@ -2,15 +2,14 @@
 // because a fiber may change threads at its next park and errno is thread-local.
 // EINTR is retried here so that no caller has to (close and epoll_wait excepted: a retried
 // close may close a reused fd, and an interrupted wait simply returns no events).
-#include <weft/detail/sys.hpp>
-
 #include <atomic>
 #include <cerrno>
-
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <weft/detail/sys.hpp>
 
 namespace weft::detail::sys {
 
@@ -30,7 +29,9 @@ SysResult retry(Call&& call) noexcept {
     }
 }
 
-SysResult once(long r) noexcept { return r >= 0 ? SysResult{r, 0} : SysResult{r, errno}; }
+SysResult once(long r) noexcept {
+    return r >= 0 ? SysResult{r, 0} : SysResult{r, errno};
+}
 
 }  // namespace
 
@@ -40,7 +41,9 @@ SysResult socket(int domain, int type, int protocol) noexcept {
 SysResult bind(int fd, const sockaddr* addr, socklen_t len) noexcept {
     return once(::bind(fd, addr, len));
 }
-SysResult listen(int fd, int backlog) noexcept { return once(::listen(fd, backlog)); }
+SysResult listen(int fd, int backlog) noexcept {
+    return once(::listen(fd, backlog));
+}
 SysResult accept4(int fd, sockaddr* addr, socklen_t* len, int flags) noexcept {
     return retry([&] { return long{::accept4(fd, addr, len, flags)}; });
 }
@@ -57,8 +60,12 @@ SysResult send(int fd, const void* buf, std::size_t len, int flags) noexcept {
 SysResult sendmsg(int fd, const msghdr* msg, int flags) noexcept {
     return retry([&] { return long{::sendmsg(fd, msg, flags)}; });
 }
-SysResult shutdown(int fd, int how) noexcept { return once(::shutdown(fd, how)); }
-SysResult close(int fd) noexcept { return once(::close(fd)); }
+SysResult shutdown(int fd, int how) noexcept {
+    return once(::shutdown(fd, how));
+}
+SysResult close(int fd) noexcept {
+    return once(::close(fd));
+}
 SysResult setsockopt(int fd, int level, int name, const void* value, socklen_t len) noexcept {
     return once(::setsockopt(fd, level, name, value, len));
 }
@@ -77,8 +84,12 @@ SysResult read(int fd, void* buf, std::size_t len) noexcept {
 SysResult write(int fd, const void* buf, std::size_t len) noexcept {
     return retry([&] { return long{::write(fd, buf, len)}; });
 }
-SysResult eventfd(unsigned initval, int flags) noexcept { return once(::eventfd(initval, flags)); }
-SysResult epoll_create1(int flags) noexcept { return once(::epoll_create1(flags)); }
+SysResult eventfd(unsigned initval, int flags) noexcept {
+    return once(::eventfd(initval, flags));
+}
+SysResult epoll_create1(int flags) noexcept {
+    return once(::epoll_create1(flags));
+}
 SysResult epoll_ctl(int epfd, int op, int fd, epoll_event* event) noexcept {
     return once(::epoll_ctl(epfd, op, fd, event));
 }
@@ -112,6 +123,8 @@ SysResult mmap(std::size_t len, int prot, int flags) noexcept {
 SysResult mprotect(void* addr, std::size_t len, int prot) noexcept {
     return once(::mprotect(addr, len, prot));
 }
-SysResult munmap(void* addr, std::size_t len) noexcept { return once(::munmap(addr, len)); }
+SysResult munmap(void* addr, std::size_t len) noexcept {
+    return once(::munmap(addr, len));
+}
 
 }  // namespace weft::detail::sys

@@ -46,7 +46,9 @@ void sleep_until(Deadline d, std::error_code& ec) noexcept {
     }
 }
 
-void yield() noexcept { boost::this_fiber::yield(); }
+void yield() noexcept {
+    boost::this_fiber::yield();
+}
 
 std::string_view name() noexcept {
     detail::FiberState* fs = detail::current_fiber_state();

@@ -22,6 +22,8 @@
 //    FiberState lock, then the slot lock. The fiber never holds both, so there is no
 //    lock-order cycle. A cancel that arrives before the fiber is linked is seen by the
 //    check under the slot lock (the flag is set before the canceller takes any lock).
+#include "waiter.hpp"
+
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/waker.hpp>
@@ -29,7 +31,6 @@
 #include <weft/detail/assert.hpp>
 
 #include "fiber_state.hpp"
-#include "waiter.hpp"
 
 namespace weft::detail {
 

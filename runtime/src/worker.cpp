@@ -16,10 +16,11 @@ thread_local Worker* this_thread_worker = nullptr;
 
 // Out of line on purpose: a call the compiler cannot see into is never cached across a
 // fiber switch, unlike an inlined TLS address.
-Worker* current_worker() noexcept { return this_thread_worker; }
+Worker* current_worker() noexcept {
+    return this_thread_worker;
+}
 
-Worker::Worker(RuntimeImpl& runtime, unsigned index, BackendKind kind,
-               std::string* fallback_reason)
+Worker::Worker(RuntimeImpl& runtime, unsigned index, BackendKind kind, std::string* fallback_reason)
     : runtime_(runtime),
       index_(index),
       backend_(make_backend(kind, fallback_reason)),

@@ -1,11 +1,10 @@
 #include <array>
-#include <numeric>
-#include <string>
-#include <vector>
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <numeric>
+#include <string>
 #include <sys/socket.h>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -57,7 +56,7 @@ TEST_CASE("read_some returns 0 at orderly EOF", "[net][tcp]") {
         client.shutdown(weft::net::Shutdown::write);
         std::array<std::byte, 16> buf;
         CHECK(server.read_some(buf) == 0);
-        CHECK(server.read_some(buf) == 0);  // and stays at EOF
+        CHECK(server.read_some(buf) == 0);         // and stays at EOF
         server.write_all(as_bytes("still open"));  // half-close: the other direction works
         CHECK(read_n(client, 10) == "still open");
     });
@@ -118,7 +117,7 @@ TEST_CASE("errors name the operation and both endpoints", "[net][tcp]") {
             CHECK(e.code() == weft::errc::timed_out);
             std::string what = e.what();
             CHECK_THAT(what, Catch::StartsWith("read_some " + server.local_endpoint().to_string() +
-                                              "->" + client.local_endpoint().to_string()));
+                                               "->" + client.local_endpoint().to_string()));
             CHECK_THAT(what, Catch::Contains("timed out"));
         }
     });
@@ -285,7 +284,8 @@ TEST_CASE("connect to a closed port is ECONNREFUSED", "[net][tcp]") {
         std::error_code ec;
         TcpStream::connect(dead, weft::Deadline::never(), ec);
         CHECK(ec == std::errc::connection_refused);
-        CHECK_THROWS_WITH(TcpStream::connect(dead), Catch::Contains("connect to " + dead.to_string()));
+        CHECK_THROWS_WITH(TcpStream::connect(dead),
+                          Catch::Contains("connect to " + dead.to_string()));
     });
 }
 

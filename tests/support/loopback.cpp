@@ -1,12 +1,13 @@
 #include <dirent.h>
-
 #include <random>
 
 #include "support/weft_test.hpp"
 
 namespace weft::test {
 
-net::TcpListener listen_loopback() { return net::TcpListener::bind(net::Endpoint::loopback_v4(0)); }
+net::TcpListener listen_loopback() {
+    return net::TcpListener::bind(net::Endpoint::loopback_v4(0));
+}
 
 std::pair<net::TcpStream, net::TcpStream> connected_pair() {
     net::TcpListener l = listen_loopback();

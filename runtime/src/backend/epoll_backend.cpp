@@ -19,7 +19,6 @@
 
 #include <cerrno>
 #include <cstdint>
-
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -34,7 +33,9 @@ namespace {
 constexpr std::uint64_t ptr_mask = (std::uint64_t{1} << 48) - 1;
 constexpr int max_events = 256;
 
-std::error_code os_error(int err) noexcept { return {err, std::system_category()}; }
+std::error_code os_error(int err) noexcept {
+    return {err, std::system_category()};
+}
 
 std::error_code wake_error(WakeReason why) noexcept {
     switch (why) {
@@ -47,7 +48,9 @@ std::error_code wake_error(WakeReason why) noexcept {
     }
 }
 
-bool would_block(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK; }
+bool would_block(int err) noexcept {
+    return err == EAGAIN || err == EWOULDBLOCK;
+}
 
 // Try the syscall; on EAGAIN park in `slot` until readiness, deadline, cancel or close.
 template <class Syscall>
@@ -160,17 +163,15 @@ IoResult EpollBackend::recv(FdState& fd, std::span<std::byte> buf, Deadline d) n
             return {0, wake_error(why)};
         }
     }
-    IoResult r = io_loop(fd.read_slot, d, [&] {
-        return sys::recv(fd.fd, buf.data(), buf.size(), 0);
-    });
+    IoResult r =
+        io_loop(fd.read_slot, d, [&] { return sys::recv(fd.fd, buf.data(), buf.size(), 0); });
     fd.read_drained = !r.ec && r.n > 0 && r.n < buf.size();
     return r;
 }
 
 IoResult EpollBackend::send(FdState& fd, std::span<const std::byte> buf, Deadline d) noexcept {
-    return io_loop(fd.write_slot, d, [&] {
-        return sys::send(fd.fd, buf.data(), buf.size(), MSG_NOSIGNAL);
-    });
+    return io_loop(fd.write_slot, d,
+                   [&] { return sys::send(fd.fd, buf.data(), buf.size(), MSG_NOSIGNAL); });
 }
 
 IoResult EpollBackend::sendv(FdState& fd, std::span<const iovec> bufs, Deadline d) noexcept {

@@ -1,0 +1,22 @@
+// Hidden cases that leak on purpose: CTest runs each with WILL_FAIL, proving that the leak
+// listener turns a leaked fd or fiber into a failed run.
+#include <sys/eventfd.h>
+
+#include <catch2/catch.hpp>
+
+#include "support/weft_test.hpp"
+
+TEST_CASE("leaks a file descriptor", "[.leak-selftest]") {
+    int fd = ::eventfd(0, EFD_CLOEXEC);
+    CHECK(fd >= 0);  // and never closed
+}
+
+TEST_CASE("leaks a fiber", "[.leak-selftest]") {
+    static weft::JoinHandle kept;  // keeps the fiber's state alive past the test case
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        kept = weft::spawn([] {});
+        kept.join();
+    });
+    CHECK_FALSE(kept.joinable());
+}
