@@ -53,7 +53,10 @@ public:
     std::size_t write_all(std::span<const ConstBuffer> bufs, std::error_code& ec) noexcept;
 
     /// Deadlines are state: they apply to every read (write) that starts after the call,
-    /// until changed. Deadline::never() clears. To stop an op already parked, close().
+    /// until changed. Deadline::never() clears. A deadline bounds the wait, not the attempt:
+    /// once it has passed, an op still returns what the kernel has ready at once, and fails
+    /// with errc::timed_out only where it would have to wait. To stop an op already parked,
+    /// close() the stream or cancel the fiber.
     void set_read_deadline(Deadline d) noexcept { socket_.io().set_read_deadline(d); }
     void set_write_deadline(Deadline d) noexcept { socket_.io().set_write_deadline(d); }
 
