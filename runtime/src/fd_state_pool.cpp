@@ -55,6 +55,7 @@ void FdStatePool::release(FdState* s) noexcept {
     s->fd = -1;
     s->home = nullptr;
     s->read_drained = false;
+    s->read_hup.store(false, std::memory_order_relaxed);
     s->read_slot.reset();
     s->write_slot.reset();
     s->reset_refs();

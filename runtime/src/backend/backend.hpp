@@ -7,7 +7,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-
 #include <sys/uio.h>
 
 #include <boost/fiber/mutex.hpp>
@@ -40,6 +39,9 @@ public:
     // Reader-side hint: the last recv returned less than asked, so the socket was drained
     // and the next read parks for readiness without trying the syscall (saves one EAGAIN).
     bool read_drained = false;
+    // Set by the epoll poller once the peer has shut down its side (EPOLLRDHUP/HUP/ERR): no
+    // further edge will come, so read_drained must not make a read wait for one.
+    std::atomic<bool> read_hup{false};
     FdState* next_free = nullptr;  // the pool's free list
     FdStatePool* pool = nullptr;   // where release() returns it
 

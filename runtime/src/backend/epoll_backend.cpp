@@ -157,7 +157,9 @@ IoResult EpollBackend::connect(FdState& fd, const SockAddr& to, Deadline d) noex
 }
 
 IoResult EpollBackend::recv(FdState& fd, std::span<std::byte> buf, Deadline d) noexcept {
-    if (fd.read_drained && !d.has_passed()) {
+    // After a drained read, wait for the next edge instead of trying, unless the peer has hung
+    // up: its FIN may have come in the very edge whose data that read took.
+    if (fd.read_drained && !fd.read_hup.load(std::memory_order_relaxed) && !d.has_passed()) {
         WakeReason why = fd.read_slot.wait(d);
         if (why != WakeReason::ready) {
             return {0, wake_error(why)};
@@ -211,6 +213,9 @@ void EpollBackend::run_once(std::chrono::steady_clock::time_point until) noexcep
             continue;
         }
         const std::uint32_t e = events[i].events;
+        if ((e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+            fd->read_hup.store(true, std::memory_order_relaxed);
+        }
         if ((e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
             fd->read_slot.notify_ready();
         }
