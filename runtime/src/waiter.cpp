@@ -22,6 +22,9 @@
 //    FiberState lock, then the slot lock. The fiber never holds both, so there is no
 //    lock-order cycle. A cancel that arrives before the fiber is linked is seen by the
 //    check under the slot lock (the flag is set before the canceller takes any lock).
+// 5. An uninterruptible waiter (wait_uninterruptible) is claimed by notify_ready() only:
+//    close() marks the slot closed but leaves it parked, and it never names a FiberState,
+//    so cancellation cannot reach it. io_uring ops use it to wait for their own CQE.
 #include "waiter.hpp"
 
 #include <boost/fiber/context.hpp>
@@ -38,6 +41,7 @@ struct Waiter {
     boost::fibers::waker waker;
     const FiberState* owner = nullptr;
     WakeReason reason = WakeReason::none;
+    bool interruptible = true;
 };
 
 FiberState* current_fiber_state() noexcept {
@@ -111,6 +115,24 @@ WakeReason WaitSlot::wait(Deadline d) noexcept {
     return w.reason;
 }
 
+void WaitSlot::wait_uninterruptible() noexcept {
+    boost::fibers::context* ctx = boost::fibers::context::active();
+    Waiter w;
+    w.interruptible = false;
+    SpinlockGuard lk{lock_};
+    if (ready_) {
+        ready_ = false;
+        return;
+    }
+    WEFT_ASSERT(waiter_ == nullptr, "two fibers parked in one wait slot");
+    w.waker = ctx->create_waker();
+    waiter_ = &w;
+    ctx->suspend(lk);
+    // The claimer wakes us under the lock: taking it once more means it is done with `w`.
+    lk.lock();
+    WEFT_ASSERT(waiter_ != &w && w.reason == WakeReason::ready, "uninterruptible wait broken");
+}
+
 void WaitSlot::claim_locked(WakeReason reason) noexcept {
     Waiter* w = waiter_;
     waiter_ = nullptr;
@@ -130,7 +152,7 @@ void WaitSlot::notify_ready() noexcept {
 void WaitSlot::close() noexcept {
     SpinlockGuard lk{lock_};
     closed_ = true;
-    if (waiter_ != nullptr) {
+    if (waiter_ != nullptr && waiter_->interruptible) {
         claim_locked(WakeReason::closed);
     }
 }
@@ -149,7 +171,7 @@ bool WaitSlot::has_waiter() const noexcept {
 
 void WaitSlot::cancel_waiter_of(const FiberState* owner) noexcept {
     SpinlockGuard lk{lock_};
-    if (waiter_ != nullptr && waiter_->owner == owner) {
+    if (waiter_ != nullptr && waiter_->interruptible && waiter_->owner == owner) {
         claim_locked(WakeReason::cancelled);
     }
 }

@@ -25,6 +25,10 @@ class WaitSlot {
 public:
     /// Fiber side. Returns at once if a readiness token, close or cancel is pending.
     WakeReason wait(Deadline d) noexcept;
+    /// Fiber side. Parks until notify_ready() (returns at once on a pending token); close,
+    /// cancellation and deadlines do not resume it. For an io_uring op that was cancelled
+    /// and must still see its completion before its record leaves the stack.
+    void wait_uninterruptible() noexcept;
     /// Any thread. Resumes the parked fiber, or leaves a token for the next wait().
     void notify_ready() noexcept;
     /// Any thread. Resumes the parked fiber with `closed`; every later wait() returns it.
