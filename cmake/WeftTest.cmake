@@ -4,7 +4,7 @@
 # silently overwrites the other. tests/check_backend_registration.cmake guards that.
 include(Catch)
 
-set(WEFT_TEST_BACKENDS epoll CACHE STRING "Backends every test runs under")
+set(WEFT_TEST_BACKENDS "epoll;io_uring" CACHE STRING "Backends every test runs under")
 
 function(weft_add_test name)
   add_executable(${name} ${ARGN})
