@@ -1,4 +1,5 @@
-// PollingAlgorithm: Boost.Fiber's scheduler hooks wired to a backend.
+// PollingAlgorithm: Boost.Fiber's scheduler hooks wired to a backend and to the other
+// workers of the Runtime.
 //
 // Boost.Fiber calls suspend_until() only from its dispatcher context, and only when
 // pick_next() found nothing ready: that is where a worker blocks in epoll_wait (or the ring),
@@ -9,13 +10,20 @@
 // still holds its wait-slot lock, and the poll may need that very lock. So after
 // poll_interval picks, a fiber's pick_next() hands over to the dispatcher (which Boost keeps
 // in the ready queue while fibers run), and the dispatcher's own pick_next(), which holds no
-// lock, polls with a zero timeout.
+// lock, polls with a zero timeout. Stealing runs there too, for the same reason.
+//
+// Migration follows Boost's work_stealing algorithm: awakened() detaches a stealable context
+// from this thread's scheduler before queueing it, and whichever worker pops it attaches it
+// to its own. A context in a ready queue is always fully switched out: Boost schedules the
+// context that yields or parks only after the switch away from it.
 #include "polling_algorithm.hpp"
 
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/type.hpp>
 
-#include "backend/backend.hpp"
+#include "ready_queue.hpp"
+#include "runtime_impl.hpp"
+#include "worker.hpp"
 
 namespace weft::detail {
 
@@ -23,35 +31,53 @@ void PollingAlgorithm::awakened(boost::fibers::context* ctx, FiberProps&) noexce
     if (ctx->is_context(boost::fibers::type::dispatcher_context)) {
         dispatcher_ = ctx;
     }
-    ctx->ready_link(ready_);
+    const bool stealable = is_stealable(ctx);
+    if (stealable) {
+        ctx->detach();
+    }
+    worker_.queue().push(ctx);
+    if (stealable) {
+        worker_.runtime().wake_idle_worker(worker_);
+    }
 }
 
 boost::fibers::context* PollingAlgorithm::pick_next() noexcept {
-    if (ready_.empty()) {
-        return nullptr;
-    }
+    boost::fibers::context* active = boost::fibers::context::active();
+    const bool in_dispatcher = active->is_context(boost::fibers::type::dispatcher_context);
     if (++picks_since_poll_ >= poll_interval) {
-        boost::fibers::context* active = boost::fibers::context::active();
-        if (active->is_context(boost::fibers::type::dispatcher_context)) {
+        if (in_dispatcher) {
             picks_since_poll_ = 0;
-            backend_.run_once(std::chrono::steady_clock::time_point::min());
-        } else if (dispatcher_ != nullptr && dispatcher_->ready_is_linked()) {
-            dispatcher_->ready_unlink();
+            worker_.backend().run_once(std::chrono::steady_clock::time_point::min());
+        } else if (dispatcher_ != nullptr && worker_.queue().remove(dispatcher_)) {
             return dispatcher_;
         }
     }
-    boost::fibers::context* ctx = &ready_.front();
-    ready_.pop_front();
+    boost::fibers::context* ctx = worker_.queue().pop();
+    if (ctx == nullptr && in_dispatcher) {
+        ctx = worker_.runtime().steal_for(worker_);
+    }
+    if (ctx != nullptr && ctx->get_scheduler() == nullptr) {
+        active->attach(ctx);  // a detached (stealable) context joins this worker
+    }
     return ctx;
+}
+
+bool PollingAlgorithm::has_ready_fibers() const noexcept {
+    return !worker_.queue().empty();
 }
 
 void PollingAlgorithm::suspend_until(std::chrono::steady_clock::time_point const& tp) noexcept {
     picks_since_poll_ = 0;
-    backend_.run_once(tp);
+    RuntimeImpl& rt = worker_.runtime();
+    if (!rt.enter_idle(worker_)) {
+        return;  // another worker has work to steal: the dispatcher loops and takes it
+    }
+    worker_.backend().run_once(tp);
+    rt.leave_idle(worker_);
 }
 
 void PollingAlgorithm::notify() noexcept {
-    backend_.wake();
+    worker_.backend().wake();
 }
 
 boost::fibers::fiber_properties* PollingAlgorithm::new_properties(boost::fibers::context* ctx) {

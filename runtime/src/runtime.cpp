@@ -12,11 +12,13 @@
 #include <thread>
 
 #include <boost/fiber/operations.hpp>
+#include <boost/fiber/type.hpp>
 
 #include <weft/detail/assert.hpp>
 #include <weft/error.hpp>
 #include <weft/runtime.hpp>
 #include <weft/spawn.hpp>
+#include <weft/this_fiber.hpp>
 
 #include "runtime_impl.hpp"
 
@@ -75,13 +77,13 @@ BackendKind requested_backend(const RuntimeOptions& options) {
 }
 
 unsigned requested_threads(const RuntimeOptions& options) {
+    constexpr unsigned max_threads = 1024;
     unsigned n = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-    if (n > 1) {
-        throw std::invalid_argument(
-            "weft: more than one worker thread needs the multithreaded scheduler, which this "
-            "version does not have yet; use threads = 1");
+    if (n > max_threads) {
+        throw std::invalid_argument("weft: RuntimeOptions::threads = " + std::to_string(n) +
+                                    " is more than " + std::to_string(max_threads));
     }
-    return 1;
+    return n != 0 ? n : 1;
 }
 
 }  // namespace
@@ -107,6 +109,12 @@ void RuntimeImpl::run(void (*body)(void*), void* arg) {
         throw std::logic_error("weft: Runtime::run called from inside a weft fiber");
     }
     w.install();
+    try {
+        start_worker_threads();
+    } catch (...) {
+        w.uninstall();
+        throw;
+    }
     std::exception_ptr error;
     try {
         JoinHandle main = spawn([body, arg] { body(arg); }, FiberOptions{.name = "main"});
@@ -115,6 +123,7 @@ void RuntimeImpl::run(void (*body)(void*), void* arg) {
         error = std::current_exception();
     }
     cancel_all_and_drain();
+    stop_worker_threads();
     w.uninstall();
     if (error) {
         std::rethrow_exception(error);
@@ -132,16 +141,137 @@ void RuntimeImpl::cancel_all_and_drain() {
     while (live_fibers() != 0) {
         drained_.wait(Deadline::never());
     }
-    // Ended fibers are released by the dispatcher, which sits in the ready queue: yielding
-    // lets it run. Every yield lets it run at least once, so this ends.
-    Worker& w = *workers_.front();
-    for (int i = 0; w.stacks().in_use() != 0; ++i) {
-        WEFT_ASSERT(i < 1000, "fiber stacks still in use after every fiber ended");
-        boost::this_fiber::yield();
+    // A fiber unregisters just before it ends; its stack goes back when the dispatcher of
+    // the worker it ended on releases it. Here, yielding lets that dispatcher run; another
+    // worker's does it before it next blocks, so a short wait suffices there.
+    for (int i = 0; stacks_in_use() != 0; ++i) {
+        WEFT_ASSERT(i < 100'000, "fiber stacks still in use 10 s after every fiber ended");
+        if (i < 100) {
+            boost::this_fiber::yield();
+        } else {
+            this_fiber::sleep_for(std::chrono::microseconds(100));
+        }
     }
     std::lock_guard lk{registry_mutex_};
     stopping_.store(false);
     drained_.reset();
+}
+
+std::size_t RuntimeImpl::stacks_in_use() const noexcept {
+    std::size_t n = 0;
+    for (const auto& w : workers_) {
+        n += w->stacks().in_use();
+    }
+    return n;
+}
+
+void RuntimeImpl::start_worker_threads() {
+    if (workers_.size() == 1) {
+        return;
+    }
+    stop_ = false;
+    std::latch installed{static_cast<std::ptrdiff_t>(workers_.size() - 1)};
+    try {
+        for (std::size_t i = 1; i < workers_.size(); ++i) {
+            threads_.emplace_back(
+                [this, i, &installed] { worker_thread(*workers_[i], installed); });
+        }
+    } catch (...) {
+        // Threads that did start count down; the missing ones never will.
+        for (std::size_t i = threads_.size() + 1; i < workers_.size(); ++i) {
+            installed.count_down();
+        }
+        installed.wait();
+        stop_worker_threads();
+        throw;
+    }
+    installed.wait();  // every worker can be stolen from and woken before any fiber runs
+}
+
+void RuntimeImpl::worker_thread(Worker& w, std::latch& installed) noexcept {
+    w.install();
+    installed.count_down();
+    {
+        // The thread's main context parks here; meanwhile its dispatcher runs fibers.
+        std::unique_lock lk{stop_mutex_};
+        stop_cv_.wait(lk, [this] { return stop_; });
+    }
+    w.uninstall();
+}
+
+void RuntimeImpl::stop_worker_threads() noexcept {
+    if (threads_.empty()) {
+        return;
+    }
+    {
+        std::unique_lock lk{stop_mutex_};
+        stop_ = true;
+    }
+    stop_cv_.notify_all();
+    for (std::thread& t : threads_) {
+        t.join();
+    }
+    threads_.clear();
+}
+
+boost::fibers::context* RuntimeImpl::steal_for(Worker& thief) noexcept {
+    const std::size_t n = workers_.size();
+    for (std::size_t i = 1; i < n; ++i) {
+        Worker& victim = *workers_[(thief.index() + i) % n];
+        if (boost::fibers::context* ctx = victim.queue().steal()) {
+            return ctx;
+        }
+    }
+    return nullptr;
+}
+
+// The idle handshake, Dekker style: a worker going idle sets its flag, counts itself in
+// idle_workers_, then looks for stealable work; a worker queueing stealable work pushes it,
+// then reads idle_workers_. All of it is seq_cst, so at least one of the two sees the other:
+// the sleeper finds the work, or the pusher wakes a sleeper. No wake-up is lost.
+bool RuntimeImpl::enter_idle(Worker& w) noexcept {
+    if (workers_.size() == 1) {
+        return true;
+    }
+    w.idle.store(true, std::memory_order_seq_cst);
+    idle_workers_.fetch_add(1, std::memory_order_seq_cst);
+    for (const auto& other : workers_) {
+        if (other.get() != &w && other->queue().stealable() != 0) {
+            leave_idle(w);
+            return false;
+        }
+    }
+    return true;
+}
+
+void RuntimeImpl::leave_idle(Worker& w) noexcept {
+    if (w.idle.exchange(false, std::memory_order_seq_cst)) {
+        idle_workers_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+}
+
+void RuntimeImpl::wake_idle_worker(Worker& from) noexcept {
+    if (idle_workers_.load(std::memory_order_seq_cst) == 0) {
+        return;
+    }
+    // The dispatcher runs next what it just queued, unless something is queued before it:
+    // only then is another worker worth waking. (While a fiber runs, the dispatcher itself
+    // waits in the queue, so there the queue always holds more than the new fiber.)
+    const bool in_dispatcher =
+        boost::fibers::context::active()->is_context(boost::fibers::type::dispatcher_context);
+    if (in_dispatcher && from.queue().size() < 2) {
+        return;
+    }
+    const std::size_t n = workers_.size();
+    for (std::size_t i = 1; i < n; ++i) {
+        Worker& w = *workers_[(from.index() + i) % n];
+        if (w.idle.load(std::memory_order_relaxed) &&
+            w.idle.exchange(false, std::memory_order_seq_cst)) {
+            idle_workers_.fetch_sub(1, std::memory_order_seq_cst);
+            w.backend().wake();  // one worker, never all (backend.hpp rule 3)
+            return;
+        }
+    }
 }
 
 void RuntimeImpl::register_fiber(FiberState& fiber) noexcept {

@@ -3,10 +3,16 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <thread>
 #include <vector>
+
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/mutex.hpp>
 
 #include <weft/runtime.hpp>
 
@@ -39,8 +45,22 @@ public:
     std::size_t live_fibers() const noexcept;
     void report_exception(std::string_view fiber_name, std::exception_ptr error) noexcept;
 
+    // Work stealing and idle workers (used by PollingAlgorithm).
+    /// A stealable context from another worker's queue, or nullptr.
+    boost::fibers::context* steal_for(Worker& thief) noexcept;
+    /// `from` queued stealable work: wake one idle worker, if any, to come and take it.
+    void wake_idle_worker(Worker& from) noexcept;
+    /// Marks `w` idle before it blocks. Returns false (and unmarks it) if another worker
+    /// has work to steal: then it must not block.
+    bool enter_idle(Worker& w) noexcept;
+    void leave_idle(Worker& w) noexcept;
+
 private:
     void cancel_all_and_drain();
+    void start_worker_threads();
+    void stop_worker_threads() noexcept;
+    void worker_thread(Worker& w, std::latch& installed) noexcept;
+    std::size_t stacks_in_use() const noexcept;
 
     RuntimeOptions options_;
     BackendKind backend_kind_;
@@ -52,6 +72,12 @@ private:
     std::size_t live_ = 0;
     std::atomic<bool> stopping_{false};
     WaitSlot drained_;  // notified when stopping_ and live_ reaches 0
+
+    std::atomic<unsigned> idle_workers_{0};
+    std::vector<std::thread> threads_;  // workers 1..N-1 while run() runs
+    boost::fibers::mutex stop_mutex_;
+    boost::fibers::condition_variable stop_cv_;
+    bool stop_ = false;  // guarded by stop_mutex_
 };
 
 }  // namespace weft::detail

@@ -8,6 +8,7 @@
 
 #include "fiber_state.hpp"
 #include "waiter.hpp"
+#include "worker.hpp"
 
 namespace weft::this_fiber {
 
@@ -48,6 +49,11 @@ void sleep_until(Deadline d, std::error_code& ec) noexcept {
 
 void yield() noexcept {
     boost::this_fiber::yield();
+}
+
+unsigned worker_index() noexcept {
+    detail::Worker* w = detail::current_worker();
+    return w != nullptr ? w->index() : 0;
 }
 
 std::string_view name() noexcept {

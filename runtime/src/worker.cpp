@@ -30,7 +30,7 @@ Worker::~Worker() = default;
 
 void Worker::install() {
     this_thread_worker = this;
-    boost::fibers::use_scheduling_algorithm<PollingAlgorithm>(*backend_);
+    boost::fibers::use_scheduling_algorithm<PollingAlgorithm>(*this);
 }
 
 void Worker::uninstall() noexcept {

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "backend/backend.hpp"
+#include "ready_queue.hpp"
 #include "stack_pool.hpp"
 
 namespace weft::detail {
@@ -27,12 +29,18 @@ public:
     unsigned index() const noexcept { return index_; }
     Backend& backend() const noexcept { return *backend_; }
     StackPool& stacks() noexcept { return stacks_; }
+    ReadyQueue& queue() noexcept { return queue_; }
+
+    /// Set while the worker blocks (or is about to block) in its backend; see
+    /// RuntimeImpl::enter_idle().
+    std::atomic<bool> idle{false};
 
 private:
     RuntimeImpl& runtime_;
     unsigned index_;
     std::unique_ptr<Backend> backend_;
     StackPool stacks_;
+    ReadyQueue queue_;
 };
 
 /// The worker running on this thread, or nullptr. Never cache the result across a call that

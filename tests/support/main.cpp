@@ -14,8 +14,9 @@ namespace {
 std::string backend_name;  // test-process configuration, set once before any test runs
 }
 
-RuntimeOptions runtime_options() {
+RuntimeOptions runtime_options(unsigned threads) {
     RuntimeOptions o;
+    o.threads = threads;
     if (!backend_name.empty()) {
         o.backend = parse_backend_kind(backend_name);
     }

@@ -8,8 +8,9 @@
 
 namespace weft::test {
 
-/// Options for a test case's Runtime: the backend from --backend (or WEFT_BACKEND).
-RuntimeOptions runtime_options();
+/// Options for a test case's Runtime: the backend from --backend (or WEFT_BACKEND), and
+/// `threads` workers (one unless a test is about several).
+RuntimeOptions runtime_options(unsigned threads = 1);
 
 /// A listener on 127.0.0.1 with a kernel-chosen port: tests never use fixed ports.
 net::TcpListener listen_loopback();

@@ -23,8 +23,10 @@ BackendKind parse_backend_kind(std::string_view name);
 std::string_view to_string(BackendKind kind) noexcept;
 
 struct RuntimeOptions {
-    /// Worker threads. 0 means std::thread::hardware_concurrency().
-    unsigned threads = 1;
+    /// Worker threads. 0 means std::thread::hardware_concurrency(). Run's calling thread is
+    /// worker 0; the others start with run() and end with it. Fibers migrate between
+    /// workers (work stealing) unless spawned pinned.
+    unsigned threads = 0;
     /// Unset: the WEFT_BACKEND environment variable (epoll|io_uring|auto), else automatic.
     std::optional<BackendKind> backend;
     /// Usable bytes per fiber stack (a guard page is added below). Only touched pages cost RSS.
@@ -68,7 +70,8 @@ public:
 private:
     template <class G>
     void run_erased(G&& g) {
-        run_impl(+[](void* p) { (*static_cast<std::remove_reference_t<G>*>(p))(); }, &g);
+        run_impl(
+            +[](void* p) { (*static_cast<std::remove_reference_t<G>*>(p))(); }, &g);
     }
     void run_impl(void (*body)(void*), void* arg);
 

@@ -14,8 +14,8 @@
 namespace weft {
 
 struct FiberOptions {
-    std::string name;     ///< shown in error logs and the watchdog's dump
-    bool pinned = false;  ///< never migrates to another worker
+    std::string name = {};  ///< shown in error logs and the watchdog's dump
+    bool pinned = false;    ///< never migrates to another worker
 };
 
 class JoinHandle;

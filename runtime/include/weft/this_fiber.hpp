@@ -25,6 +25,10 @@ void sleep_for(std::chrono::duration<Rep, Period> d, std::error_code& ec) noexce
 /// Lets the other ready fibers of this worker run first.
 void yield() noexcept;
 
+/// The index (0 .. threads-1) of the worker running the calling fiber now. It may differ
+/// after any call that parks or yields: fibers migrate between workers.
+unsigned worker_index() noexcept;
+
 /// The name given in FiberOptions ("" if none; "main" for Runtime::run's fiber).
 /// Lifetime: valid while the calling fiber lives.
 std::string_view name() noexcept;
