@@ -15,6 +15,9 @@
 #include <sys/mman.h>
 #include <system_error>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include <boost/context/stack_context.hpp>
 
@@ -100,6 +103,11 @@ boost::context::stack_context StackAllocator::allocate() {
     boost::context::stack_context sctx;
     sctx.size = pool_->usable_size();
     sctx.sp = static_cast<char*>(base) + pool_->guard_size() + pool_->usable_size();
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan never saw the frames of this memory's last fiber return (a cached stack, or a new
+    // mapping where an unmapped one was): clear their redzones.
+    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(sctx.sp) - sctx.size, sctx.size);
+#endif
     return sctx;
 }
 
