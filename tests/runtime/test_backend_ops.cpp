@@ -43,7 +43,8 @@ std::string drain(TcpStream& s, weft::Deadline deadline) {
 
 TEST_CASE("a read cancelled as its data arrives returns it or leaves it in the socket",
           "[runtime][backend][cancel]") {
-    weft::Runtime rt{weft::test::runtime_options()};
+    const unsigned threads = GENERATE(1u, 4u);  // 4: ops migrate between rings
+    weft::Runtime rt{weft::test::runtime_options(threads)};
     rt.run([] {
         auto [client, server] = weft::test::connected_pair();
         const std::string sent = weft::test::pattern(600, 7);
@@ -84,7 +85,8 @@ TEST_CASE("a read cancelled as its data arrives returns it or leaves it in the s
 
 TEST_CASE("a read timing out as its data arrives loses and duplicates nothing",
           "[runtime][backend][deadline]") {
-    weft::Runtime rt{weft::test::runtime_options()};
+    const unsigned threads = GENERATE(1u, 4u);  // 4: ops migrate between rings
+    weft::Runtime rt{weft::test::runtime_options(threads)};
     rt.run([] {
         auto [client, server] = weft::test::connected_pair();
         const std::string sent = weft::test::pattern(3000, 11);
@@ -158,7 +160,8 @@ TEST_CASE("a write cut short by its deadline reports exactly the bytes it sent",
 
 TEST_CASE("close wakes the parked reader and writer of a socket, then closes its fd once",
           "[runtime][backend][close]") {
-    weft::Runtime rt{weft::test::runtime_options()};
+    const unsigned threads = GENERATE(1u, 4u);  // 4: ops migrate between rings
+    weft::Runtime rt{weft::test::runtime_options(threads)};
     rt.run([] {
         for (int round = 0; round < 50; ++round) {
             auto [client, server] = weft::test::connected_pair();
@@ -186,7 +189,8 @@ TEST_CASE("close wakes the parked reader and writer of a socket, then closes its
 }
 
 TEST_CASE("accepts cut short by deadlines lose no connection", "[runtime][backend][deadline]") {
-    weft::Runtime rt{weft::test::runtime_options()};
+    const unsigned threads = GENERATE(1u, 4u);  // 4: ops migrate between rings
+    weft::Runtime rt{weft::test::runtime_options(threads)};
     rt.run([] {
         auto listener = weft::test::listen_loopback();
         constexpr int conns = 200;
@@ -219,8 +223,8 @@ TEST_CASE("accepts cut short by deadlines lose no connection", "[runtime][backen
 namespace {
 
 // `pairs` readers park at once (more than a ring's SQ holds), then all complete together.
-void many_ops_in_flight(int pairs) {
-    weft::Runtime rt{weft::test::runtime_options()};
+void many_ops_in_flight(int pairs, unsigned threads) {
+    weft::Runtime rt{weft::test::runtime_options(threads)};
     rt.run([pairs] {
         auto listener = weft::test::listen_loopback();  // one listener: spare ephemeral ports
         std::vector<std::pair<TcpStream, TcpStream>> conns;
@@ -257,18 +261,19 @@ void many_ops_in_flight(int pairs) {
 }  // namespace
 
 TEST_CASE("more ops in flight than the ring has entries all complete", "[runtime][backend]") {
-    many_ops_in_flight(1000);  // 1,000 parked reads against a ring of 256
+    many_ops_in_flight(1000, GENERATE(1u, 4u));  // 1,000 parked reads against a ring of 256
 }
 
 TEST_CASE("a ring of 4 entries loses no submission and no completion", "[runtime][backend]") {
     ::setenv("WEFT_IO_URING_ENTRIES", "4", 1);  // SQ 4, CQ 64: both overflow
-    many_ops_in_flight(300);
+    many_ops_in_flight(300, GENERATE(1u, 4u));
     ::unsetenv("WEFT_IO_URING_ENTRIES");
 }
 
 TEST_CASE("shutdown reaps the ops still in flight, and the runtime runs again",
           "[runtime][backend][cancel]") {
-    weft::Runtime rt{weft::test::runtime_options()};
+    const unsigned threads = GENERATE(1u, 4u);  // 4: ops migrate between rings
+    weft::Runtime rt{weft::test::runtime_options(threads)};
     for (int run = 0; run < 2; ++run) {
         std::vector<std::pair<TcpStream, TcpStream>> conns;
         conns.reserve(100);  // the readers hold references into it
