@@ -1,4 +1,5 @@
 // echo_load [ADDRESS] [--connections N] [--size S] [--pipeline K] [--duration D] [--warmup W]
+//           [--backend epoll|io_uring|auto]
 //
 // Load generator for echo servers, written with weft itself: one fiber per connection on a
 // one-worker Runtime. Each connection keeps K messages of S bytes in flight (K = 1 is
@@ -51,6 +52,7 @@ struct Shared {
     explicit Shared(const bench::LoadOptions& options) : opt(options) {}
 
     const bench::LoadOptions& opt;
+    std::string backend;  // of this process's Runtime, for the log
     std::vector<std::byte> pattern;
     Clock::time_point measure_begin = Clock::time_point::max();
     Clock::time_point measure_end = Clock::time_point::max();
@@ -289,9 +291,10 @@ void drive(Shared& sh) {
         // run_echo.sh waits for this line to time its samples inside the measured window.
         std::fprintf(
             stderr,
-            "echo_load: %zu connections up in %.0f ms; warm-up %.3f s, then %.3f s measured\n",
+            "echo_load: %zu connections up in %.0f ms (%s backend); warm-up %.3f s, then %.3f s "
+            "measured\n",
             opt.connections, std::chrono::duration<double, std::milli>(up - start).count(),
-            std::chrono::duration<double>(opt.warmup).count(),
+            sh.backend.c_str(), std::chrono::duration<double>(opt.warmup).count(),
             std::chrono::duration<double>(opt.duration).count());
     }
     for (weft::JoinHandle& f : fibers) {
@@ -338,7 +341,9 @@ int main(int argc, char* argv[]) {
         sh.hard_stop = Clock::now() + connect_timeout + opt.warmup + opt.duration + grace;
         weft::RuntimeOptions ro;
         ro.threads = 1;  // Shared relies on it
+        ro.backend = opt.backend;
         weft::Runtime runtime{ro};
+        sh.backend = std::string{weft::to_string(runtime.backend())};
         runtime.run([&] { drive(sh); });
         if (sh.failed > 0) {
             std::fprintf(stderr, "echo_load: %zu of %zu connections failed; first: %s\n", sh.failed,

@@ -2,15 +2,19 @@
 
 // Command line of echo_load:
 //   echo_load [ADDRESS] [--connections N] [--size S] [--pipeline K] [--duration D] [--warmup W]
+//             [--backend epoll|io_uring|auto]
 // Every value is checked against a bound, so a typo cannot start an unbounded run.
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include <weft/net/endpoint.hpp>
+#include <weft/runtime.hpp>
 
 namespace bench {
 
@@ -22,6 +26,7 @@ struct LoadOptions {
     std::size_t pipeline = 1;
     std::chrono::steady_clock::duration duration = std::chrono::seconds{5};
     std::chrono::steady_clock::duration warmup = std::chrono::seconds{1};
+    std::optional<weft::BackendKind> backend;  ///< unset: WEFT_BACKEND, else automatic
 };
 
 // One fiber per connection both writes and reads, in turn: if more bytes than the socket
@@ -33,13 +38,15 @@ constexpr std::size_t max_in_flight_bytes = 64 * 1024;
 inline void print_load_usage(const char* argv0) {
     std::printf(
         "usage: %s [ADDRESS] [--connections N] [--size BYTES] [--pipeline K] [--duration SECONDS]"
-        " [--warmup SECONDS]\n"
+        " [--warmup SECONDS] [--backend epoll|io_uring|auto]\n"
         "  ADDRESS        numeric host:port of an echo server (default 127.0.0.1:7000)\n"
         "  --connections  connections, one fiber each (default 100, at most 100000)\n"
         "  --size         bytes per message (default 64, at most 65536)\n"
         "  --pipeline     messages in flight per connection; 1 = ping-pong (default 1)\n"
         "  --duration     measured seconds (default 5, at most 3600)\n"
         "  --warmup       seconds of traffic before measuring (default 1, at most 600)\n"
+        "  --backend      the load generator's own weft backend (default: WEFT_BACKEND, else "
+        "auto)\n"
         "pipeline x size must be at most %zu bytes.\n",
         argv0, max_in_flight_bytes);
 }
@@ -84,6 +91,14 @@ inline bool parse_one_flag(std::string_view flag, std::string_view value, LoadOp
     }
     if (flag == "--warmup") {
         return parse_seconds(value, 0, 600, o.warmup);
+    }
+    if (flag == "--backend") {
+        try {
+            o.backend = weft::parse_backend_kind(value);
+            return true;
+        } catch (const std::invalid_argument&) {
+            return false;
+        }
     }
     return false;
 }

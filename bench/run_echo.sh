@@ -5,14 +5,16 @@
 # examples/echo_server, bench/echo_load, bench/epoll_echo and bench/weft_echo_counted.
 # One server at a time runs pinned to one CPU and the load generator to another. Scenarios:
 #   1000 connections x 64 B ping-pong, and 64 connections x 64 B with 16 messages in flight.
-# Baseline and weft runs alternate (ABBA order over the rounds) and the table shows the
-# median of the rounds. A last pair of runs against weft_echo_counted reports heap
+# Baseline and weft runs alternate (ABBA order over the rounds); the table shows the median
+# of the rounds, and the weft/baseline ratio both of those medians and per round (the two
+# runs of a round are adjacent in time, which matters on a shared machine). A last pair of runs against weft_echo_counted reports heap
 # allocations per round trip in steady state (between the end of warm-up and the end of the
 # run). Every server this script starts is killed on exit.
 #
 # Environment: BENCH_DURATION (measured seconds per run, default 5, at least 1),
 # BENCH_WARMUP (default 1), BENCH_ROUNDS (default 3), BENCH_PORT (first of three ports,
-# default 17000), BENCH_BACKEND (weft backend, default epoll), BENCH_SERVER_CPU and
+# default 17000), BENCH_BACKEND (the weft server's backend, default epoll),
+# BENCH_LOAD_BACKEND (the load generator's, default epoll), BENCH_SERVER_CPU and
 # BENCH_LOAD_CPU (default: the first two CPUs this process may use).
 set -euo pipefail
 
@@ -22,6 +24,7 @@ warmup=${BENCH_WARMUP:-1}
 rounds=${BENCH_ROUNDS:-3}
 port=${BENCH_PORT:-17000}
 backend=${BENCH_BACKEND:-epoll}
+load_backend=${BENCH_LOAD_BACKEND:-epoll}
 margin=0.3 # seconds kept clear of each end of the measured window when sampling counters
 
 weft_server=$build/examples/echo_server
@@ -131,7 +134,8 @@ measure() {
     local name=$1 address=$2 conns=$3 pipeline=$4 counted=${5:-}
     local out=$logs/load.out
     "${load_pin[@]}" "$load" "$address" --connections "$conns" --size 64 \
-        --pipeline "$pipeline" --duration "$duration" --warmup "$warmup" >"$out" 2>&1 &
+        --pipeline "$pipeline" --duration "$duration" --warmup "$warmup" \
+        --backend "$load_backend" >"$out" 2>&1 &
     load_pid=$!
     # The measured window starts $warmup s after echo_load reports its connections up.
     for _ in $(seq 1000); do
@@ -235,7 +239,8 @@ echo "- machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' 
     "Linux $(uname -r); $pin_note"
 echo "- load average before / after: $load_before / $load_after"
 echo "- each run: ${warmup} s warm-up + ${duration} s measured, 64 B messages;" \
-    "median of $rounds rounds; weft: examples/echo_server --threads 1 --backend $backend"
+    "median of $rounds rounds; weft: examples/echo_server --threads 1 --backend $backend;" \
+    "echo_load --backend $load_backend"
 echo
 echo "| scenario | server | rt/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU % | server CPU µs/rt | load gen CPU % | weft/baseline rt/s | same, per round: median [min–max] |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
