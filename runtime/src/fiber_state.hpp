@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <boost/fiber/properties.hpp>
 
@@ -32,6 +33,12 @@ public:
     const std::string& name() const noexcept { return name_; }
     bool is_pinned() const noexcept { return pinned_; }
 
+    /// The worker the fiber must start on (FiberOptions::worker), once: the first
+    /// awakened() takes it. Only the scheduler that queues the fiber touches it.
+    static constexpr unsigned any_worker = ~0u;
+    void set_start_worker(unsigned w) noexcept { start_worker_ = w; }
+    unsigned take_start_worker() noexcept { return std::exchange(start_worker_, any_worker); }
+
     /// Any thread. `sticky` (runtime shutdown) fails every later park too, not just one.
     void request_cancel(bool sticky) noexcept;
     /// Fiber side: true if a cancel is pending; a one-shot cancel is used up.
@@ -57,6 +64,7 @@ private:
     RuntimeImpl& runtime_;
     const std::string name_;
     const bool pinned_;
+    unsigned start_worker_ = any_worker;
     std::atomic<std::uint8_t> cancel_{no_cancel};
     Spinlock lock_;  // guards parked_on_, detached_, finished_, error_
     WaitSlot* parked_on_ = nullptr;

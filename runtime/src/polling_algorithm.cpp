@@ -27,9 +27,21 @@
 
 namespace weft::detail {
 
-void PollingAlgorithm::awakened(boost::fibers::context* ctx, FiberProps&) noexcept {
+void PollingAlgorithm::awakened(boost::fibers::context* ctx, FiberProps& props) noexcept {
     if (ctx->is_context(boost::fibers::type::dispatcher_context)) {
         dispatcher_ = ctx;
+    }
+    if (props.state != nullptr) {
+        // FiberOptions::worker: a new fiber goes to its worker's queue, detached (even if
+        // pinned: it is pinned to where it starts), and that worker is woken to run it.
+        const unsigned target = props.state->take_start_worker();
+        if (target != FiberState::any_worker && target != worker_.index()) {
+            ctx->detach();
+            Worker& w = worker_.runtime().worker(target);
+            w.queue().push(ctx);
+            w.backend().wake();
+            return;
+        }
     }
     const bool stealable = is_stealable(ctx);
     if (stealable) {

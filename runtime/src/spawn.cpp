@@ -1,5 +1,6 @@
 // spawn() and JoinHandle: the non-template half.
 #include <stdexcept>
+#include <string>
 
 #include <boost/context/detail/exception.hpp>
 
@@ -18,8 +19,16 @@ FiberLaunch prepare_fiber(FiberOptions options) {
     if (w == nullptr) {
         throw std::logic_error("weft::spawn called outside a weft Runtime");
     }
+    if (options.worker && *options.worker >= w->runtime().worker_count()) {
+        throw std::out_of_range(
+            "weft::spawn: FiberOptions::worker = " + std::to_string(*options.worker) +
+            ", but the Runtime has " + std::to_string(w->runtime().worker_count()) + " worker(s)");
+    }
     auto state =
         std::make_shared<FiberState>(w->runtime(), std::move(options.name), options.pinned);
+    if (options.worker && *options.worker != w->index()) {
+        state->set_start_worker(*options.worker);
+    }
     auto props = std::make_unique<FiberProps>(nullptr);
     props->state = state;
     w->runtime().register_fiber(*state);

@@ -7,6 +7,7 @@
 #include <weft/this_fiber.hpp>
 
 #include "fiber_state.hpp"
+#include "runtime_impl.hpp"
 #include "waiter.hpp"
 #include "worker.hpp"
 
@@ -54,6 +55,11 @@ void yield() noexcept {
 unsigned worker_index() noexcept {
     detail::Worker* w = detail::current_worker();
     return w != nullptr ? w->index() : 0;
+}
+
+unsigned worker_count() noexcept {
+    detail::Worker* w = detail::current_worker();
+    return w != nullptr ? w->runtime().worker_count() : 0;
 }
 
 std::string_view name() noexcept {

@@ -250,3 +250,27 @@ TEST_CASE("sockets work from fibers on any worker", "[scheduler][net]") {
         CHECK(ok == conns);
     });
 }
+
+TEST_CASE("FiberOptions::worker places a pinned fiber on that worker", "[scheduler]") {
+    auto threads = GENERATE(1u, 2u, 4u);
+    weft::Runtime rt{weft::test::runtime_options(threads)};
+    rt.run([threads] {
+        std::vector<weft::JoinHandle> hs;
+        std::vector<int> wrong(threads, 0);
+        for (unsigned k = 0; k < threads; ++k) {
+            hs.push_back(weft::spawn(
+                [&wrong, k] {
+                    for (int i = 0; i < 100; ++i) {
+                        wrong[k] += weft::this_fiber::worker_index() != k ? 1 : 0;
+                        weft::this_fiber::sleep_for(std::chrono::microseconds(i % 7));
+                    }
+                },
+                {.name = "on-" + std::to_string(k), .pinned = true, .worker = k}));
+        }
+        for (auto& h : hs) {
+            h.join();
+        }
+        CHECK(wrong == std::vector<int>(threads, 0));
+        CHECK_THROWS_AS(weft::spawn([] {}, {.worker = threads}), std::out_of_range);
+    });
+}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -16,6 +17,10 @@ namespace weft {
 struct FiberOptions {
     std::string name = {};  ///< shown in error logs and the watchdog's dump
     bool pinned = false;    ///< never migrates to another worker
+    /// Queue the new fiber on this worker (0 .. Runtime::threads()-1) instead of the
+    /// spawning one. With `pinned` it runs only there; without, it may still be stolen. Errors:
+    /// std::out_of_range from spawn() if there is no such worker.
+    std::optional<unsigned> worker = std::nullopt;
 };
 
 class JoinHandle;

@@ -29,6 +29,9 @@ void yield() noexcept;
 /// after any call that parks or yields: fibers migrate between workers.
 unsigned worker_index() noexcept;
 
+/// How many workers the Runtime running the calling fiber has (0 outside a Runtime).
+unsigned worker_count() noexcept;
+
 /// The name given in FiberOptions ("" if none; "main" for Runtime::run's fiber).
 /// Lifetime: valid while the calling fiber lives.
 std::string_view name() noexcept;

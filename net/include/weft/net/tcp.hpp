@@ -2,4 +2,5 @@
 
 // TCP: listeners and streams.
 #include <weft/net/tcp_listener.hpp>
+#include <weft/net/tcp_server.hpp>
 #include <weft/net/tcp_stream.hpp>
