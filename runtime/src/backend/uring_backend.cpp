@@ -1,11 +1,12 @@
 // io_uring backend: completions, with the semantics of the epoll backend.
 //
-// Each op is "try the syscall, else submit and park", written once in io(). recv, send,
-// sendv and accept try the non-blocking syscall first (a send that can complete at once
-// must not pay for a round trip; accept drains a backlog without one), except a recv whose
-// last read drained the socket, which submits at once (FdState::read_drained, as on epoll).
-// connect and wait submit at once. A deadline that has passed makes an op a non-blocking
-// attempt, exactly as on epoll: it is tried, and never submitted.
+// Each op is "try the syscall, or submit and park", written once in io(). Whether an op tries
+// the non-blocking syscall before submitting is this backend's speculation policy (STYLE.md
+// 3.8 rule 4), set by measurement (try_first_policy below): accept tries first (it drains a
+// backlog without a round trip); recv, send and sendmsg submit at once, so that a worker's
+// sends and reads of one scheduling round go to the kernel in one io_uring_enter; connect and
+// wait always submit. A deadline that has passed makes any op a non-blocking attempt, exactly
+// as on epoll: it is tried, and never submitted.
 //
 // An op in flight (run_op): its record (UringOp) lives on the fiber's stack, its SQE names
 // the record, and the fiber parks in the fd's read or write WaitSlot, so the deadline, a
@@ -43,6 +44,17 @@ namespace weft::detail {
 namespace {
 
 constexpr int accept_flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+
+// Try the syscall before submitting? Measured with 64 B ping-pong, one worker, 2-core VM
+// (docs/backends.md): submitting recv and send at once beat trying them first by 1.5-2.5x at
+// 100 connections in one process (client and server sharing the ring), and by 0-40% against
+// a separate load generator: a tried send is one syscall per op with the TCP work inline,
+// while submitted sends of one round share one io_uring_enter.
+constexpr struct {
+    bool accept = true;
+    bool recv = false;
+    bool send = false;
+} try_first_policy;
 
 std::error_code os_error(int err) noexcept {
     return {err, std::system_category()};
@@ -148,7 +160,7 @@ UringCompletion UringBackend::run_op(WaitSlot& slot, Deadline d, Prep&& prep) no
 
 IoResult UringBackend::accept(FdState& fd, SockAddr& peer, Deadline d) noexcept {
     return io(
-        current_ring(*this), fd.read_slot, d, true,
+        current_ring(*this), fd.read_slot, d, try_first_policy.accept || d.has_passed(),
         [&] {
             peer.len = sizeof(peer.storage);
             return sys::accept4(fd.fd, peer.get(), &peer.len, accept_flags);
@@ -190,17 +202,15 @@ IoResult UringBackend::connect(FdState& fd, const SockAddr& to, Deadline d) noex
 }
 
 IoResult UringBackend::recv(FdState& fd, std::span<std::byte> buf, Deadline d) noexcept {
-    IoResult r = io(
-        current_ring(*this), fd.read_slot, d, !fd.read_drained || d.has_passed(),
+    return io(
+        current_ring(*this), fd.read_slot, d, try_first_policy.recv || d.has_passed(),
         [&] { return sys::recv(fd.fd, buf.data(), buf.size(), 0); },
         [&](io_uring_sqe* sqe) { io_uring_prep_recv(sqe, fd.fd, buf.data(), buf.size(), 0); });
-    fd.read_drained = !r.ec && r.n > 0 && r.n < buf.size();
-    return r;
 }
 
 IoResult UringBackend::send(FdState& fd, std::span<const std::byte> buf, Deadline d) noexcept {
     return io(
-        current_ring(*this), fd.write_slot, d, true,
+        current_ring(*this), fd.write_slot, d, try_first_policy.send || d.has_passed(),
         [&] { return sys::send(fd.fd, buf.data(), buf.size(), MSG_NOSIGNAL); },
         [&](io_uring_sqe* sqe) {
             io_uring_prep_send(sqe, fd.fd, buf.data(), buf.size(), MSG_NOSIGNAL);
@@ -212,7 +222,7 @@ IoResult UringBackend::sendv(FdState& fd, std::span<const iovec> bufs, Deadline 
     msg.msg_iov = const_cast<iovec*>(bufs.data());
     msg.msg_iovlen = bufs.size();
     return io(
-        current_ring(*this), fd.write_slot, d, true,
+        current_ring(*this), fd.write_slot, d, try_first_policy.send || d.has_passed(),
         [&] { return sys::sendmsg(fd.fd, &msg, MSG_NOSIGNAL); },
         [&](io_uring_sqe* sqe) { io_uring_prep_sendmsg(sqe, fd.fd, &msg, MSG_NOSIGNAL); });
 }
