@@ -22,7 +22,7 @@ public:
             case errc::cancelled:
                 return "operation cancelled";
             case errc::closed:
-                return "socket closed";
+                return "socket or channel closed";
             case errc::unexpected_eof:
                 return "peer closed the connection before the expected bytes arrived";
             case errc::pool_exhausted:

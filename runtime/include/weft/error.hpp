@@ -8,7 +8,7 @@ namespace weft {
 enum class errc {
     timed_out = 1,        ///< the op's deadline passed
     cancelled,            ///< the fiber's op was cancelled (JoinHandle::cancel, runtime shutdown)
-    closed,               ///< the socket was closed (by this or another fiber)
+    closed,               ///< the socket or channel was closed (by this or another fiber)
     unexpected_eof,       ///< the peer closed before an exact-size read completed
     pool_exhausted,       ///< a buffer or fd-state pool has no free entry
     backend_unavailable,  ///< the requested I/O backend cannot run here

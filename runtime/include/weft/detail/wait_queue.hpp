@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <system_error>
+
+#include <boost/fiber/detail/spinlock.hpp>
+
+#include <weft/deadline.hpp>
+
+namespace weft::detail {
+
+/// The lock of a weft sync primitive (channel, condition variable, wait group). Held only for
+/// a few pointer moves, never across a park. Boost.Fiber's spinlock spins, then yields the
+/// thread, so a holder preempted by the OS costs time, not correctness.
+using SyncLock = boost::fibers::detail::spinlock;
+using SyncGuard = std::unique_lock<SyncLock>;
+
+struct WaitNode;
+
+/// A FIFO of fibers parked on a sync primitive; the fiber side of a condition variable.
+/// Each waiter's node lives on its own stack and owns a WaitSlot, so every park goes through
+/// the one park/wake protocol: cancellation and deadlines work, and shutdown never hangs.
+/// Every member is called with the primitive's lock held. Protocol in wait_queue.cpp.
+class WaitQueue {
+public:
+    WaitQueue() noexcept = default;
+    WaitQueue(const WaitQueue&) = delete;
+    WaitQueue& operator=(const WaitQueue&) = delete;
+    ~WaitQueue();
+
+    /// Queues the calling fiber, unlocks `lk`, parks until notified, `d` or cancellation,
+    /// then relocks `lk`. Returns {} when notified, errc::timed_out or errc::cancelled
+    /// otherwise. Spurious wake-ups do not happen, but the state the caller waits for may
+    /// be gone again by the time it holds the lock: callers recheck in a loop.
+    std::error_code wait(SyncGuard& lk, Deadline d) noexcept;
+    /// Wakes the oldest waiter, if any. Returns whether there was one.
+    bool notify_one() noexcept;
+    /// Wakes every waiter queued now. Returns how many.
+    std::size_t notify_all() noexcept;
+    bool empty() const noexcept { return head_ == nullptr; }
+
+private:
+    void unlink(WaitNode& n) noexcept;
+    WaitNode* pop() noexcept;
+
+    WaitNode* head_ = nullptr;
+    WaitNode* tail_ = nullptr;
+};
+
+}  // namespace weft::detail
