@@ -18,6 +18,8 @@
 // context that yields or parks only after the switch away from it.
 #include "polling_algorithm.hpp"
 
+#include <utility>
+
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/type.hpp>
 
@@ -43,7 +45,8 @@ void PollingAlgorithm::awakened(boost::fibers::context* ctx, FiberProps& props) 
             return;
         }
     }
-    const bool stealable = is_stealable(ctx);
+    // With one worker nothing can be stolen: skip the detach/attach and the idle check.
+    const bool stealable = worker_.runtime().worker_count() > 1 && is_stealable(ctx);
     if (stealable) {
         ctx->detach();
     }
@@ -60,6 +63,7 @@ boost::fibers::context* PollingAlgorithm::pick_next() noexcept {
         if (in_dispatcher) {
             picks_since_poll_ = 0;
             worker_.backend().run_once(std::chrono::steady_clock::time_point::min());
+            polled_in_pick_ = true;
         } else if (dispatcher_ != nullptr && worker_.queue().remove(dispatcher_)) {
             return dispatcher_;
         }
@@ -80,6 +84,12 @@ bool PollingAlgorithm::has_ready_fibers() const noexcept {
 
 void PollingAlgorithm::suspend_until(std::chrono::steady_clock::time_point const& tp) noexcept {
     picks_since_poll_ = 0;
+    if (std::exchange(polled_in_pick_, false)) {
+        // That poll may have consumed a wake-up (the eventfd) whose fiber Boost queued in
+        // its remote-ready queue after the dispatcher last looked there. Blocking now would
+        // strand it: loop once more instead, and Boost drains that queue first.
+        return;
+    }
     RuntimeImpl& rt = worker_.runtime();
     if (!rt.enter_idle(worker_)) {
         return;  // another worker has work to steal: the dispatcher loops and takes it

@@ -32,6 +32,7 @@ private:
     Worker& worker_;
     boost::fibers::context* dispatcher_ = nullptr;
     unsigned picks_since_poll_ = 0;
+    bool polled_in_pick_ = false;  // see suspend_until()
 };
 
 }  // namespace weft::detail
