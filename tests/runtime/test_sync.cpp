@@ -10,7 +10,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "support/cross_worker.hpp"
+#include <weft/sync.hpp>
+
+#include "support/watchdog.hpp"
 #include "support/weft_test.hpp"
 
 using namespace std::chrono_literals;
