@@ -123,6 +123,7 @@ void RuntimeImpl::run(void (*body)(void*), void* arg) {
         error = std::current_exception();
     }
     cancel_all_and_drain();
+    offload_pool_.stop();  // every offload caller has ended; abandoned calls finish first
     stop_worker_threads();
     w.uninstall();
     if (error) {

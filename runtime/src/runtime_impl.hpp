@@ -18,6 +18,7 @@
 
 #include "fd_state_pool.hpp"
 #include "fiber_state.hpp"
+#include "offload_pool.hpp"
 #include "waiter.hpp"
 #include "worker.hpp"
 
@@ -34,6 +35,7 @@ public:
     Worker& worker(unsigned i) noexcept { return *workers_[i]; }
     unsigned worker_count() const noexcept { return static_cast<unsigned>(workers_.size()); }
     FdStatePool& fd_states() noexcept { return fd_states_; }
+    OffloadPool& offload_pool() noexcept { return offload_pool_; }
 
     /// Runs body(arg) as fiber "main" on this thread's worker 0, then cancels and drains
     /// every fiber still alive. Rethrows main's exception.
@@ -78,6 +80,8 @@ private:
     boost::fibers::mutex stop_mutex_;
     boost::fibers::condition_variable stop_cv_;
     bool stop_ = false;  // guarded by stop_mutex_
+
+    OffloadPool offload_pool_;  // last: its threads are joined first (and at the end of run)
 };
 
 }  // namespace weft::detail

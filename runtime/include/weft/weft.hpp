@@ -1,11 +1,14 @@
 #pragma once
 
 // Umbrella header: the runtime and the net layer.
+#include <weft/channel.hpp>
 #include <weft/deadline.hpp>
 #include <weft/error.hpp>
 #include <weft/fiber_local.hpp>
 #include <weft/net/endpoint.hpp>
 #include <weft/net/tcp.hpp>
+#include <weft/offload.hpp>
 #include <weft/runtime.hpp>
 #include <weft/spawn.hpp>
+#include <weft/sync.hpp>
 #include <weft/this_fiber.hpp>
