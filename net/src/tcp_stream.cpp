@@ -1,18 +1,24 @@
 // TcpStream: blocking-style TCP over IoHandle. The ec forms hold the logic; the throwing
 // forms are three-line wrappers that add the op and the endpoints to the message.
-#include <weft/net/tcp_stream.hpp>
-
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <mutex>
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include <weft/detail/sock_addr.hpp>
 #include <weft/detail/sys.hpp>
 #include <weft/detail/throw_error.hpp>
 #include <weft/error.hpp>
+#include <weft/net/resolve.hpp>
+#include <weft/net/tcp_stream.hpp>
+
+#include "host_port.hpp"
 
 namespace weft::net {
 
@@ -23,7 +29,9 @@ using weft::detail::throw_error;
 
 constexpr std::size_t max_iov = 64;  // per sendmsg; IOV_MAX is 1024, 64 fits a stack frame
 
-std::error_code closed_error() noexcept { return make_error_code(errc::closed); }
+std::error_code closed_error() noexcept {
+    return make_error_code(errc::closed);
+}
 
 }  // namespace
 
@@ -59,8 +67,95 @@ TcpStream TcpStream::connect(const Endpoint& to, Deadline d) {
     return s;
 }
 
+TcpStream TcpStream::connect(std::span<const Endpoint> candidates, Deadline d,
+                             std::error_code& ec) noexcept {
+    ec = std::make_error_code(std::errc::invalid_argument);
+    std::error_code first;
+    for (const Endpoint& to : candidates) {
+        TcpStream s = connect(to, d, ec);
+        if (!ec) {
+            return s;
+        }
+        if (!first) {
+            first = ec;
+        }
+        if (ec == errc::timed_out || ec == errc::cancelled || ec == errc::not_in_fiber) {
+            break;
+        }
+    }
+    if (first) {
+        ec = first;
+    }
+    return {};
+}
+
+TcpStream TcpStream::connect(std::span<const Endpoint> candidates, Deadline d) {
+    std::error_code ec;
+    TcpStream s = connect(candidates, d, ec);
+    if (ec) {
+        std::string to = candidates.empty() ? "(no address)" : candidates.front().to_string();
+        if (candidates.size() > 1) {
+            to += " and " + std::to_string(candidates.size() - 1) + " more";
+        }
+        throw_error(ec, "connect", "to " + to);
+    }
+    return s;
+}
+
+TcpStream TcpStream::connect(std::string_view host, std::uint16_t port, Deadline d,
+                             std::error_code& ec) noexcept {
+    char digits[8];
+    auto [end, err] = std::to_chars(digits, digits + sizeof(digits), port);
+    (void)err;
+    std::vector<Endpoint> candidates = resolve(host, {digits, end}, d, ec);
+    if (ec) {
+        return {};
+    }
+    return connect(candidates, d, ec);
+}
+
+TcpStream TcpStream::connect(std::string_view host, std::uint16_t port, Deadline d) {
+    std::error_code ec;
+    TcpStream s = connect(host, port, d, ec);
+    if (ec) {
+        throw_error(ec, "connect",
+                    "to " +
+                        (host.find(':') != std::string_view::npos ? '[' + std::string{host} + ']'
+                                                                  : std::string{host}) +
+                        ':' + std::to_string(port));
+    }
+    return s;
+}
+
+TcpStream TcpStream::connect(std::string_view address, Deadline d, std::error_code& ec) noexcept {
+    ec.clear();
+    if (std::optional<Endpoint> numeric = Endpoint::try_parse(address)) {
+        return connect(*numeric, d, ec);
+    }
+    std::string_view host, port;
+    if (!detail::split_host_port(address, host, port)) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return {};
+    }
+    std::vector<Endpoint> candidates = resolve(host, port, d, ec);
+    if (ec) {
+        return {};
+    }
+    return connect(candidates, d, ec);
+}
+
 TcpStream TcpStream::connect(std::string_view address, Deadline d) {
-    return connect(Endpoint::parse(address), d);
+    std::string_view host, port;
+    if (!Endpoint::try_parse(address) && !detail::split_host_port(address, host, port)) {
+        throw std::invalid_argument("bad address '" + std::string{address} +
+                                    "': expected host:port or [v6]:port");
+    }
+    std::error_code ec;
+    TcpStream s = connect(address, d, ec);
+    if (ec) {
+        throw_error(ec, "connect", "to " + std::string{address});
+    }
+    return s;
 }
 
 std::size_t TcpStream::read_some(MutableBuffer buf, std::error_code& ec) noexcept {

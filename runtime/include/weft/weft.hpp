@@ -6,6 +6,7 @@
 #include <weft/error.hpp>
 #include <weft/fiber_local.hpp>
 #include <weft/net/endpoint.hpp>
+#include <weft/net/resolve.hpp>
 #include <weft/net/tcp.hpp>
 #include <weft/offload.hpp>
 #include <weft/runtime.hpp>

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <system_error>
@@ -26,8 +27,24 @@ public:
     /// Errors: errc::timed_out, ECONNREFUSED, ENETUNREACH, ...
     static TcpStream connect(const Endpoint& to, Deadline d = Deadline::never());
     static TcpStream connect(const Endpoint& to, Deadline d, std::error_code& ec) noexcept;
-    /// Connects to a numeric "host:port" (see Endpoint::parse).
+    /// Tries each of `candidates` in order until one connects; `d` covers all the attempts.
+    /// Errors: the first attempt's error (errc::timed_out and errc::cancelled stop at once);
+    /// std::errc::invalid_argument if there is no candidate.
+    static TcpStream connect(std::span<const Endpoint> candidates, Deadline d = Deadline::never());
+    static TcpStream connect(std::span<const Endpoint> candidates, Deadline d,
+                             std::error_code& ec) noexcept;
+    /// Connects to "host:port" or "[v6]:port", where host may be a name ("localhost:8080",
+    /// "example.com:http"): a name is resolved (weft::net::resolve) and each of its addresses
+    /// tried in order. `d` covers the lookup and every attempt.
+    /// Errors: std::invalid_argument if `address` has no ':port' (the ec form: invalid_argument);
+    /// resolve's errors; connect's errors.
     static TcpStream connect(std::string_view address, Deadline d = Deadline::never());
+    static TcpStream connect(std::string_view address, Deadline d, std::error_code& ec) noexcept;
+    /// Connects to `host` (a name or a numeric address) on `port`; see connect(address).
+    static TcpStream connect(std::string_view host, std::uint16_t port,
+                             Deadline d = Deadline::never());
+    static TcpStream connect(std::string_view host, std::uint16_t port, Deadline d,
+                             std::error_code& ec) noexcept;
 
     /// Reads at least one byte into `buf`, or returns 0 at orderly EOF (or if buf is empty).
     /// Blocks: parks until data, EOF, the read deadline, cancel or close.
