@@ -92,10 +92,12 @@ RuntimeImpl::RuntimeImpl(RuntimeOptions options) : options_(std::move(options)) 
     const BackendKind requested = requested_backend(options_);
     const unsigned n = requested_threads(options_);
     std::string fallback_reason;
-    for (unsigned i = 0; i < n; ++i) {
-        workers_.push_back(std::make_unique<Worker>(*this, i, requested, &fallback_reason));
-    }
+    workers_.push_back(std::make_unique<Worker>(*this, 0, requested, &fallback_reason));
+    // `auto` is settled once, by worker 0: every worker then uses the same backend.
     backend_kind_ = workers_.front()->backend().kind();
+    for (unsigned i = 1; i < n; ++i) {
+        workers_.push_back(std::make_unique<Worker>(*this, i, backend_kind_, nullptr));
+    }
     if (requested == BackendKind::automatic && !fallback_reason.empty()) {
         std::fprintf(stderr, "weft: using epoll: %s\n", fallback_reason.c_str());
     }
