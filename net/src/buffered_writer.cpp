@@ -1,0 +1,166 @@
+// BufferedWriter: [0, size_) of data_ is pending. Small writes are copied in; runs of large
+// writes go out as one gather write led by the pending bytes, so order is kept and a large
+// buffer is never copied.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include <weft/detail/throw_error.hpp>
+#include <weft/net/buffered_writer.hpp>
+
+namespace weft::net {
+
+using weft::detail::throw_error;
+
+namespace {
+constexpr std::size_t max_gather = 16;  // large buffers per gather write (plus the pending)
+}
+
+BufferedWriter::BufferedWriter(StreamRef stream, BufferPool& pool) noexcept
+    : stream_(stream), pool_(&pool), own_size_(0) {}
+
+BufferedWriter::BufferedWriter(StreamRef stream, std::size_t capacity) noexcept
+    : stream_(stream), pool_(nullptr), own_size_(std::max<std::size_t>(capacity, 64)) {}
+
+BufferedWriter::BufferedWriter(BufferedWriter&& other) noexcept
+    : stream_(other.stream_),
+      pool_(other.pool_),
+      own_size_(other.own_size_),
+      lease_(std::move(other.lease_)),
+      own_(std::move(other.own_)),
+      data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)) {}
+
+BufferedWriter::~BufferedWriter() = default;
+
+std::size_t BufferedWriter::capacity() const noexcept {
+    return pool_ != nullptr ? pool_->buffer_size() : own_size_;
+}
+
+bool BufferedWriter::ensure_buffer(std::error_code& ec) noexcept {
+    if (data_ != nullptr) {
+        return true;
+    }
+    if (pool_ != nullptr) {
+        lease_ = pool_->acquire(ec);
+        if (ec) {
+            return false;
+        }
+        data_ = lease_.data();
+    } else {
+        own_.reset(new (std::nothrow) std::byte[own_size_]);
+        if (!own_) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return false;
+        }
+        data_ = own_.get();
+    }
+    return true;
+}
+
+// One gather write: the pending bytes, then `large`. On a short write the unwritten pending
+// bytes stay buffered (the large ones belong to the caller, who gets the error).
+void BufferedWriter::write_through(std::span<const ConstBuffer> large,
+                                   std::error_code& ec) noexcept {
+    std::array<ConstBuffer, max_gather + 1> batch;
+    std::size_t count = 0;
+    if (size_ != 0) {
+        batch[count++] = ConstBuffer{data_, size_};
+    }
+    for (ConstBuffer b : large) {
+        batch[count++] = b;
+    }
+    const std::size_t written = stream_.write_all(std::span{batch.data(), count}, ec);
+    const std::size_t from_pending = std::min(written, size_);
+    std::memmove(data_, data_ + from_pending, size_ - from_pending);
+    size_ -= from_pending;
+}
+
+void BufferedWriter::write(std::span<const ConstBuffer> bufs, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!ensure_buffer(ec)) {
+        return;
+    }
+    const std::size_t cap = capacity();
+    std::array<ConstBuffer, max_gather> large;
+    std::size_t nlarge = 0;
+    for (ConstBuffer b : bufs) {
+        if (b.size() >= cap / 2) {
+            large[nlarge++] = b;
+            if (nlarge == max_gather) {
+                write_through(std::span{large.data(), nlarge}, ec);
+                nlarge = 0;
+                if (ec) {
+                    return;
+                }
+            }
+            continue;
+        }
+        if (nlarge != 0) {  // keep order: what is pending and the large run go out first
+            write_through(std::span{large.data(), nlarge}, ec);
+            nlarge = 0;
+            if (ec) {
+                return;
+            }
+        }
+        const std::size_t head = std::min(b.size(), cap - size_);
+        std::memcpy(data_ + size_, b.data(), head);
+        size_ += head;
+        if (head < b.size()) {  // full: flush, then the rest (< cap / 2) fits
+            flush(ec);
+            if (ec) {
+                return;
+            }
+            std::memcpy(data_, b.data() + head, b.size() - head);
+            size_ = b.size() - head;
+        }
+    }
+    if (nlarge != 0) {
+        write_through(std::span{large.data(), nlarge}, ec);
+    }
+}
+
+void BufferedWriter::write(std::span<const ConstBuffer> bufs) {
+    std::error_code ec;
+    write(bufs, ec);
+    if (ec) {
+        throw_error(ec, "write");
+    }
+}
+
+void BufferedWriter::write(ConstBuffer buf, std::error_code& ec) noexcept {
+    write(std::span<const ConstBuffer>(&buf, 1), ec);
+}
+
+void BufferedWriter::write(ConstBuffer buf) {
+    write(std::span<const ConstBuffer>(&buf, 1));
+}
+
+void BufferedWriter::flush(std::error_code& ec) noexcept {
+    ec.clear();
+    if (size_ != 0) {
+        write_through({}, ec);
+    }
+}
+
+void BufferedWriter::flush() {
+    std::error_code ec;
+    flush(ec);
+    if (ec) {
+        throw_error(ec, "flush");
+    }
+}
+
+bool BufferedWriter::release_buffer() noexcept {
+    if (size_ != 0) {
+        return false;
+    }
+    lease_.reset();
+    own_.reset();
+    data_ = nullptr;
+    return true;
+}
+
+}  // namespace weft::net
