@@ -2,12 +2,13 @@
 # project's find_package(weft) + target_link_libraries(app weft::weft) works.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS weft weft_runtime weft_net
+install(TARGETS weft weft_runtime weft_net weft_parsers
   EXPORT weftTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY runtime/include/ net/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY runtime/include/ net/include/ protocols/include/
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT weftTargets NAMESPACE weft:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/weft)
 
 configure_package_config_file(cmake/weftConfig.cmake.in
