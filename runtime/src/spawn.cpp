@@ -2,7 +2,9 @@
 #include <stdexcept>
 #include <string>
 
-#include <boost/context/detail/exception.hpp>
+// forced_unwind comes from the header of the switch implementation in use (fcontext:
+// detail/exception.hpp; ucontext, in sanitizer builds: fiber_ucontext.hpp defines its own).
+#include <boost/context/fiber.hpp>
 
 #include <weft/detail/diagnostics.hpp>
 #include <weft/spawn.hpp>
