@@ -108,6 +108,9 @@ void IoHandle::close() noexcept {
     const bool idle = state_->begin_close();
     state_->read_slot.close();
     state_->write_slot.close();
+    if (state_->home != nullptr) {
+        state_->home->detach(*state_);
+    }
     if (idle) {
         sys::close(state_->fd);
     }

@@ -24,6 +24,13 @@ namespace weft::detail {
 class Backend;
 class FdStatePool;
 
+/// What a backend keeps on an fd between ops (io_uring: a listener's multishot accept and
+/// the connections it queued). Owned by the FdState: it lives, and is reused, as long as the
+/// pooled state does. Backend::detach() ends what it has in flight when the fd closes.
+struct BackendFdExt {
+    virtual ~BackendFdExt() = default;
+};
+
 /// Per-fd state (Go's pollDesc). Pooled by the Runtime, never freed while it lives, so a
 /// stale event naming a recycled FdState is harmless: `generation` filters most, and a
 /// spurious readiness only costs the next op one EAGAIN.
@@ -42,8 +49,14 @@ public:
     // Set by the epoll poller once the peer has shut down its side (EPOLLRDHUP/HUP/ERR): no
     // further edge will come, so read_drained must not make a read wait for one.
     std::atomic<bool> read_hup{false};
-    FdState* next_free = nullptr;  // the pool's free list
-    FdStatePool* pool = nullptr;   // where release() returns it
+    FdState* next_free = nullptr;             // the pool's free list
+    FdStatePool* pool = nullptr;              // where release() returns it
+    std::atomic<BackendFdExt*> ext{nullptr};  // owned; set once by `home`, kept across recycling
+
+    FdState() = default;
+    FdState(const FdState&) = delete;
+    FdState& operator=(const FdState&) = delete;
+    ~FdState() { delete ext.load(std::memory_order_relaxed); }
 
     /// Op entry: false once close() has begun. Each true must be paired with leave().
     bool enter() noexcept;
@@ -85,6 +98,12 @@ public:
     virtual IoResult send(FdState& fd, std::span<const std::byte> buf, Deadline d) noexcept = 0;
     virtual IoResult sendv(FdState& fd, std::span<const iovec> bufs, Deadline d) noexcept = 0;
     virtual IoResult wait(FdState& fd, Interest interest, Deadline d) noexcept = 0;
+
+    /// Called by close() once the fd's wait slots are closed and before the fd itself is
+    /// closed: ends whatever the backend keeps going on the fd between ops (io_uring: a
+    /// multishot accept, whose queued connections it closes). On a fiber it may park until
+    /// the kernel is done with the fd.
+    virtual void detach(FdState& fd) noexcept { (void)fd; }
 
     /// Owner thread only: block until an event, a wake() or `until`, then resume every fiber
     /// whose op is ready. until == time_point::min() polls without blocking.

@@ -2,6 +2,8 @@
 //
 // Environment (read when a Runtime builds its workers):
 //   WEFT_IO_URING_ENTRIES           SQ entries of each ring (default 256; the CQ gets 16x)
+//   WEFT_IO_URING_MULTISHOT_ACCEPT  0: single-shot accepts even where the kernel has
+//                                   multishot accept (default 1: use it where it exists)
 //   WEFT_TEST_FAIL_IO_URING_SETUP   test seam: io_uring setup fails with this errno
 //                                   (EPERM, ENOSYS, ENOMEM or a number), as under a seccomp
 //                                   filter or kernel.io_uring_disabled
@@ -50,6 +52,11 @@ unsigned ring_entries() noexcept {
     return n >= 1 && n <= 32768 ? static_cast<unsigned>(n) : UringBackend::default_entries;
 }
 
+bool multishot_accept_allowed() noexcept {
+    const char* v = std::getenv("WEFT_IO_URING_MULTISHOT_ACCEPT");
+    return v == nullptr || std::string_view{v} != "0";
+}
+
 // kernel.io_uring_disabled (Linux 6.6): 0 allowed, 1 only for kernel.io_uring_group, 2 off.
 int io_uring_disabled_sysctl() {
     std::ifstream f{"/proc/sys/kernel/io_uring_disabled"};
@@ -89,7 +96,7 @@ std::unique_ptr<Backend> try_io_uring(std::string& reason) {
         return nullptr;
     }
     try {
-        return std::make_unique<UringBackend>(ring_entries());
+        return std::make_unique<UringBackend>(ring_entries(), multishot_accept_allowed());
     } catch (const std::system_error& e) {
         const std::string_view what = e.what();
         reason = what.starts_with("io_uring_setup") ? explain(e.code().value()) : e.what();

@@ -158,7 +158,7 @@ UringCompletion UringBackend::run_op(WaitSlot& slot, Deadline d, Prep&& prep) no
     return c;
 }
 
-IoResult UringBackend::accept(FdState& fd, SockAddr& peer, Deadline d) noexcept {
+IoResult UringBackend::accept_once(FdState& fd, SockAddr& peer, Deadline d) noexcept {
     return io(
         current_ring(*this), fd.read_slot, d, try_first_policy.accept || d.has_passed(),
         [&] {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -27,6 +29,40 @@ struct UringOp {
     std::atomic<bool> done{false};
 };
 
+class UringBackend;
+
+/// user_data bit 0 marks a multishot accept: its user_data is the UringAcceptQueue's address
+/// (an op record's address is even; the ring's own tags are the values 1 and 2).
+inline constexpr std::uint64_t uring_accept_tag = 1;
+
+/// A listener's multishot accept (uring_accept.cpp has the protocol). Lives in FdState::ext;
+/// all but `next`/`prev` are guarded by `mutex`.
+struct UringAcceptQueue final : BackendFdExt {
+    std::mutex mutex;
+    FdState* state = nullptr;      // the listener; nullptr once orphaned (closed off a fiber)
+    int orphan_fd = -1;            // an orphan's listener fd, closed by its final CQE
+    std::uint16_t generation = 0;  // state->generation this queue serves
+    UringBackend* ring = nullptr;  // where the multishot is (or was last) armed
+    bool armed = false;            // submitted, final CQE not yet reaped
+    bool stopping = false;         // a cancel is on its way
+    bool detached = false;         // the listener is closing
+    int error = 0;                 // a final CQE's errno, for the next accept()
+    WaitSlot* detach_waiter = nullptr;
+    // Accepted fds not yet taken by accept(): a ring buffer that grows up to a limit.
+    std::unique_ptr<int[]> fds;
+    std::size_t capacity = 0, head = 0, count = 0;
+    // The ring's list of armed queues (its owner thread only), for teardown.
+    UringAcceptQueue* next = nullptr;
+    UringAcceptQueue* prev = nullptr;
+
+    UringAcceptQueue() = default;
+    ~UringAcceptQueue() override { close_all(); }
+
+    bool push(int fd) noexcept;
+    int pop() noexcept;
+    void close_all() noexcept;
+};
+
 /// Completion backend: one io_uring per worker. An op's record lives on the parked fiber's
 /// stack and is reaped before the op returns; the protocol is in uring_backend.cpp, the
 /// ring itself (submission, reaping, wake-up) in uring_ring.cpp.
@@ -36,7 +72,7 @@ public:
 
     /// Throws std::system_error holding the errno of io_uring_setup (or ENOSYS for a kernel
     /// that lacks an op weft needs) if the ring cannot start.
-    explicit UringBackend(unsigned entries = default_entries);
+    explicit UringBackend(unsigned entries = default_entries, bool multishot_accept = true);
     ~UringBackend() override;
 
     BackendKind kind() const noexcept override { return BackendKind::io_uring; }
@@ -47,8 +83,13 @@ public:
     IoResult send(FdState& fd, std::span<const std::byte> buf, Deadline d) noexcept override;
     IoResult sendv(FdState& fd, std::span<const iovec> bufs, Deadline d) noexcept override;
     IoResult wait(FdState& fd, Interest interest, Deadline d) noexcept override;
+    void detach(FdState& fd) noexcept override;
     void run_once(std::chrono::steady_clock::time_point until) noexcept override;
     void wake() noexcept override;
+
+    /// Whether accept() uses a multishot accept on this ring (the kernel has it, Linux 5.19,
+    /// and WEFT_IO_URING_MULTISHOT_ACCEPT did not turn it off).
+    bool multishot_accept() const noexcept { return multishot_accept_; }
 
     /// Fiber side, on this ring's worker: submits the op `prep` fills in, parks in `slot`
     /// until its CQE, or until deadline, cancel or close, which cancel it in the kernel;
@@ -65,7 +106,15 @@ private:
     bool on_owner_thread() const noexcept;
     void arm_wake() noexcept;
     void reap() noexcept;
-    void complete(std::uint64_t user_data, int res) noexcept;
+    void complete(std::uint64_t user_data, int res, unsigned flags) noexcept;
+    // Multishot accept (uring_accept.cpp).
+    IoResult accept_once(FdState& fd, SockAddr& peer, Deadline d) noexcept;
+    IoResult accept_queued(FdState& fd, SockAddr& peer, Deadline d) noexcept;
+    bool arm_accept(UringAcceptQueue& q, FdState& fd) noexcept;
+    void on_accept_cqe(UringAcceptQueue& q, int res, unsigned flags) noexcept;
+    void finish_accept(UringAcceptQueue& q) noexcept;
+    void drain_accepts() noexcept;
+    bool probe_multishot_accept(int not_a_socket) noexcept;
 
     io_uring ring_{};
     int wakefd_ = -1;
@@ -76,6 +125,8 @@ private:
     std::mutex remote_mutex_;
     std::vector<std::uint64_t> remote_cancels_;
     std::atomic<bool> has_remote_cancels_{false};
+    bool multishot_accept_ = false;
+    UringAcceptQueue* armed_accepts_ = nullptr;  // owner thread only
 };
 
 /// The ring of the worker the calling fiber runs on now (DESIGN.md 3 rule 1: completions

@@ -10,6 +10,7 @@
 // user_data of an SQE:
 //   wake_tag     the poll on the wake-up eventfd
 //   cancel_tag   an async cancel; its CQE carries nothing anyone waits for
+//   bit 0 set    UringAcceptQueue* | 1: a listener's multishot accept (uring_accept.cpp)
 //   otherwise    UringOp* | generation << 48; the op's record, on its fiber's stack
 // The generation makes a cancel target exactly one op, even when a record's stack address
 // is reused by the next op of the same fiber.
@@ -89,7 +90,7 @@ std::string missing_feature(io_uring& ring) {
 
 }  // namespace
 
-UringBackend::UringBackend(unsigned entries) {
+UringBackend::UringBackend(unsigned entries, bool multishot_accept) {
     // COOP_TASKRUN: the kernel runs completion task work when this thread next enters it
     // (every run_once does, and liburing's peek flushes when TASKRUN_FLAG says so) instead
     // of interrupting it. Measured on loopback echo: without it, a recv completed as task
@@ -118,11 +119,13 @@ UringBackend::UringBackend(unsigned entries) {
         throw std::system_error(os_error(ev.err), "eventfd");
     }
     wakefd_ = static_cast<int>(ev.value);
+    multishot_accept_ = multishot_accept && probe_multishot_accept(wakefd_);
     remote_cancels_.reserve(64);
     arm_wake();
 }
 
 UringBackend::~UringBackend() {
+    drain_accepts();
     io_uring_queue_exit(&ring_);
     sys::close(wakefd_);
 }
@@ -208,7 +211,7 @@ void UringBackend::wake() noexcept {
     }
 }
 
-void UringBackend::complete(std::uint64_t user_data, int res) noexcept {
+void UringBackend::complete(std::uint64_t user_data, int res, unsigned flags) noexcept {
     if (user_data == cancel_tag) {
         return;
     }
@@ -217,6 +220,12 @@ void UringBackend::complete(std::uint64_t user_data, int res) noexcept {
         sys::read(wakefd_, &count, sizeof(count));
         wake_pending_.store(false, std::memory_order_seq_cst);
         arm_wake();
+        return;
+    }
+    if ((user_data & uring_accept_tag) != 0) {  // after wake_tag, which has the bit too
+        auto* q = reinterpret_cast<UringAcceptQueue*>(
+            static_cast<std::uintptr_t>(user_data & ~uring_accept_tag));
+        on_accept_cqe(*q, res, flags);
         return;
     }
     auto* op = reinterpret_cast<UringOp*>(static_cast<std::uintptr_t>(user_data & ptr_mask));
@@ -232,8 +241,9 @@ void UringBackend::reap() noexcept {
         if (io_uring_peek_cqe(&ring_, &cqe) == 0 && cqe != nullptr) {
             const std::uint64_t user_data = cqe->user_data;
             const int res = cqe->res;
+            const unsigned flags = cqe->flags;
             io_uring_cqe_seen(&ring_, cqe);
-            complete(user_data, res);
+            complete(user_data, res, flags);
             continue;
         }
         if (!io_uring_cq_has_overflow(&ring_)) {
