@@ -1,21 +1,25 @@
 #!/bin/bash
-# run_echo.sh [BUILD_DIR]: weft's echo server against a hand-written C epoll echo server.
+# run_echo.sh [BUILD_DIR]: weft's echo server on both backends against hand-written C echo
+# servers on epoll and on io_uring, side by side in one run.
 #
 # Builds nothing: BUILD_DIR (or $WEFT_BUILD, default build/) must already hold
-# examples/echo_server, bench/echo_load, bench/epoll_echo and bench/weft_echo_counted.
-# One server at a time runs pinned to one CPU and the load generator to another. Scenarios:
-#   1000 connections x 64 B ping-pong, and 64 connections x 64 B with 16 messages in flight.
-# Baseline and weft runs alternate (ABBA order over the rounds); the table shows the median
-# of the rounds, and the weft/baseline ratio both of those medians and per round (the two
-# runs of a round are adjacent in time, which matters on a shared machine). A last pair of runs against weft_echo_counted reports heap
-# allocations per round trip in steady state (between the end of warm-up and the end of the
-# run). Every server this script starts is killed on exit.
+# examples/echo_server, bench/echo_load, bench/epoll_echo, bench/uring_echo and
+# bench/weft_echo_counted. One server at a time runs pinned to one CPU and the load generator
+# to another. Servers: C epoll_echo, weft on epoll, weft on io_uring, C uring_echo (and, with
+# BENCH_BUF_RING=1, uring_echo --buf-ring: provided buffers). Scenarios: 1000 connections x
+# 64 B ping-pong, and 64 connections x 64 B with 16 messages in flight. The servers take turns
+# in ABBA order over the rounds (odd rounds in the order above, even rounds reversed), so each
+# weft server runs next to its C baseline in every round; the table shows the median of the
+# rounds, and each weft/C ratio both of those medians and per round. A last pair of runs per
+# backend against weft_echo_counted reports heap allocations per round trip in steady state
+# (between the end of warm-up and the end of the run). Every process it starts is killed on
+# exit.
 #
 # Environment: BENCH_DURATION (measured seconds per run, default 5, at least 1),
-# BENCH_WARMUP (default 1), BENCH_ROUNDS (default 3), BENCH_PORT (first of three ports,
-# default 17000), BENCH_BACKEND (the weft server's backend, default epoll),
-# BENCH_LOAD_BACKEND (the load generator's, default epoll), BENCH_SERVER_CPU and
-# BENCH_LOAD_CPU (default: the first two CPUs this process may use).
+# BENCH_WARMUP (default 1), BENCH_ROUNDS (default 3), BENCH_PORT (first of eight ports,
+# default 17000), BENCH_BUF_RING (1: also uring_echo --buf-ring), BENCH_LOAD_BACKEND (the
+# load generator's backend, default epoll), BENCH_SERVER_CPU and BENCH_LOAD_CPU (default: the
+# first two CPUs this process may use).
 set -euo pipefail
 
 build=${1:-${WEFT_BUILD:-build}}
@@ -23,15 +27,16 @@ duration=${BENCH_DURATION:-5}
 warmup=${BENCH_WARMUP:-1}
 rounds=${BENCH_ROUNDS:-3}
 port=${BENCH_PORT:-17000}
-backend=${BENCH_BACKEND:-epoll}
+buf_ring=${BENCH_BUF_RING:-0}
 load_backend=${BENCH_LOAD_BACKEND:-epoll}
 margin=0.3 # seconds kept clear of each end of the measured window when sampling counters
 
 weft_server=$build/examples/echo_server
-base_server=$build/bench/epoll_echo
+epoll_server=$build/bench/epoll_echo
+uring_server=$build/bench/uring_echo
 counted_server=$build/bench/weft_echo_counted
 load=$build/bench/echo_load
-for bin in "$weft_server" "$base_server" "$counted_server" "$load"; do
+for bin in "$weft_server" "$epoll_server" "$uring_server" "$counted_server" "$load"; do
     if [[ ! -x $bin ]]; then
         echo "run_echo: $bin not found; build first:" >&2
         echo "  cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build -j" >&2
@@ -100,11 +105,17 @@ sample() {
     if read -ra f <"/proc/$load_pid/stat" 2>/dev/null; then sample_load=$((f[13] + f[14])); fi
 }
 
-# start_server NAME ADDRESS BINARY ARGS...: starts it pinned, waits until it listens.
+# start_server NAME ADDRESS BINARY ARGS...: starts it pinned, waits until it listens. The
+# address goes last, except for uring_echo, whose flag follows it.
 start_server() {
-    local name=$1 address=$2
-    shift 2
-    "${server_pin[@]}" "$@" "$address" >"$logs/$name.out" 2>&1 &
+    local name=$1 address=$2 bin=$3
+    shift 3
+    local args=("$@")
+    if [[ $bin == "$uring_server" ]]; then
+        "${server_pin[@]}" "$bin" "$address" "${args[@]}" >"$logs/$name.out" 2>&1 &
+    else
+        "${server_pin[@]}" "$bin" "${args[@]}" "$address" >"$logs/$name.out" 2>&1 &
+    fi
     server_pid=$!
     for _ in $(seq 200); do
         if grep -q "listening" "$logs/$name.out"; then
@@ -183,10 +194,10 @@ median() {
         else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# paired_ratios SCENARIO: weft/baseline rt/s of each round (the two runs of a round are
-# adjacent in time, so they share the box's mood), as "median [min–max]".
+# paired_ratios SCENARIO A B: A/B rt/s of each round (A and B run next to each other in every
+# round, so they share the box's mood), as "median [min–max]".
 paired_ratios() {
-    paste -d' ' "$logs/$1-weft.txt" "$logs/$1-baseline.txt" | awk '{ print $1 / $9 }' | sort -g |
+    paste -d' ' "$logs/$1-$2.txt" "$logs/$1-$3.txt" | awk '{ print $1 / $9 }' | sort -g |
         awk '{ a[NR] = $1 } END {
             m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
             printf "%.3f [%.3f–%.3f]", m, a[1], a[NR] }'
@@ -194,19 +205,27 @@ paired_ratios() {
 
 first_sample_after=$(awk -v w="$warmup" -v m="$margin" 'BEGIN { print w + m }')
 sampled_span=$(awk -v d="$duration" -v m="$margin" 'BEGIN { print d - 2 * m }')
-base_addr=127.0.0.1:$port
-weft_addr=127.0.0.1:$((port + 1))
-counted_addr=127.0.0.1:$((port + 2))
 scenarios=("pingpong 1000 1" "pipelined 64 16")
+# name|label|baseline to compare with (empty for a baseline)
+servers=("c-epoll|C epoll_echo|" "weft-epoll|weft echo_server, epoll|c-epoll"
+    "weft-uring|weft echo_server, io_uring|c-uring" "c-uring|C uring_echo|")
+if [[ $buf_ring == 1 ]]; then
+    servers+=("c-uring-br|C uring_echo --buf-ring|c-uring")
+fi
 
 run_one() { # run_one SERVER SCENARIO CONNS PIPELINE
-    if [[ $1 == baseline ]]; then
-        start_server "$2-baseline" "$base_addr" "$base_server"
-        measure "$2-baseline" "$base_addr" "$3" "$4"
-    else
-        start_server "$2-weft" "$weft_addr" "$weft_server" --threads 1 --backend "$backend"
-        measure "$2-weft" "$weft_addr" "$3" "$4"
-    fi
+    local addr i
+    for i in "${!servers[@]}"; do
+        if [[ ${servers[$i]%%|*} == "$1" ]]; then addr=127.0.0.1:$((port + i)); fi
+    done
+    case $1 in
+    c-epoll) start_server "$2-$1" "$addr" "$epoll_server" ;;
+    c-uring) start_server "$2-$1" "$addr" "$uring_server" ;;
+    c-uring-br) start_server "$2-$1" "$addr" "$uring_server" --buf-ring ;;
+    weft-epoll) start_server "$2-$1" "$addr" "$weft_server" --threads 1 --backend epoll ;;
+    weft-uring) start_server "$2-$1" "$addr" "$weft_server" --threads 1 --backend io_uring ;;
+    esac
+    measure "$2-$1" "$addr" "$3" "$4"
     stop_server
 }
 
@@ -215,7 +234,13 @@ for s in "${scenarios[@]}"; do
     read -r scen conns pipeline <<<"$s"
     for ((r = 1; r <= rounds; ++r)); do
         echo "run_echo: $scen ($conns x 64 B, pipeline $pipeline), round $r of $rounds" >&2
-        if ((r % 2)); then order=(baseline weft); else order=(weft baseline); fi
+        order=()
+        for entry in "${servers[@]}"; do order+=("${entry%%|*}"); done
+        if ((r % 2 == 0)); then
+            for ((i = 0, j = ${#order[@]} - 1; i < j; ++i, --j)); do
+                tmp=${order[i]} order[i]=${order[j]} order[j]=$tmp
+            done
+        fi
         for server in "${order[@]}"; do
             run_one "$server" "$scen" "$conns" "$pipeline"
         done
@@ -223,42 +248,45 @@ for s in "${scenarios[@]}"; do
 done
 
 echo "run_echo: allocation count (weft_echo_counted)" >&2
-for s in "${scenarios[@]}"; do
-    read -r scen conns pipeline <<<"$s"
-    start_server "$scen-counted" "$counted_addr" "$counted_server" --threads 1 \
-        --backend "$backend"
-    measure "$scen-counted" "$counted_addr" "$conns" "$pipeline" counted
-    stop_server
+counted_addr=127.0.0.1:$((port + 7))
+for backend in epoll io_uring; do
+    for s in "${scenarios[@]}"; do
+        read -r scen conns pipeline <<<"$s"
+        start_server "$scen-counted-$backend" "$counted_addr" "$counted_server" --threads 1 \
+            --backend "$backend"
+        measure "$scen-counted-$backend" "$counted_addr" "$conns" "$pipeline" counted
+        stop_server
+    done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report --------------------------------------------------------------------------------
-echo "## echo: weft vs hand-written C epoll"
+echo "## echo: weft (epoll, io_uring) vs hand-written C (epoll, io_uring)"
 echo
 echo "- machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
     "Linux $(uname -r); $pin_note"
 echo "- load average before / after: $load_before / $load_after"
 echo "- each run: ${warmup} s warm-up + ${duration} s measured, 64 B messages;" \
-    "median of $rounds rounds; weft: examples/echo_server --threads 1 --backend $backend;" \
+    "median of $rounds rounds; weft: examples/echo_server --threads 1 --backend B;" \
     "echo_load --backend $load_backend"
 echo
-echo "| scenario | server | rt/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU % | server CPU µs/rt | load gen CPU % | weft/baseline rt/s | same, per round: median [min–max] |"
+echo "| scenario | server | rt/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU % | server CPU µs/rt | load gen CPU % | vs baseline rt/s | same, per round: median [min–max] |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for s in "${scenarios[@]}"; do
     read -r scen conns pipeline <<<"$s"
     label="$conns conns × 64 B, pipeline $pipeline"
-    base_rt=$(median "$logs/$scen-baseline.txt" 1)
-    for server in baseline weft; do
-        file=$logs/$scen-$server.txt
+    for entry in "${servers[@]}"; do
+        IFS='|' read -r name title base <<<"$entry"
+        file=$logs/$scen-$name.txt
         rt=$(median "$file" 1)
         ratio="" paired=""
-        if [[ $server == weft ]]; then
-            ratio=$(awk -v a="$rt" -v b="$base_rt" 'BEGIN { printf "%.3f", a / b }')
-            paired=$(paired_ratios "$scen")
+        if [[ -n $base ]]; then
+            base_rt=$(median "$logs/$scen-$base.txt" 1)
+            ratio="$(awk -v a="$rt" -v b="$base_rt" 'BEGIN { printf "%.3f", a / b }') ($base)"
+            paired=$(paired_ratios "$scen" "$name" "$base")
         fi
-        name=$([[ $server == weft ]] && echo "weft echo_server" || echo "C epoll_echo")
         printf '| %s | %s | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
-            "$name" "$rt" "$(median "$file" 2)" "$(median "$file" 3)" "$(median "$file" 4)" \
+            "$title" "$rt" "$(median "$file" 2)" "$(median "$file" 3)" "$(median "$file" 4)" \
             "$(median "$file" 5)" "$(median "$file" 6)" "$(median "$file" 7)" \
             "$(median "$file" 8)" "$ratio" "$paired"
     done
@@ -271,14 +299,17 @@ echo "server CPU µs/rt, the CPU the server spent per round trip."
 echo
 echo "Steady-state heap allocations in weft_echo_counted (between two snapshots inside the measured window):"
 echo
-for s in "${scenarios[@]}"; do
-    read -r scen conns pipeline <<<"$s"
-    grep '^COUNTERS' "$logs/$scen-counted.out" | tail -n 2 | awk -v label="$conns conns × 64 B, pipeline $pipeline" '
-        { for (i = 2; i <= NF; ++i) { split($i, p, "="); v[NR, p[1]] = p[2] } }
-        END {
-            a = v[2, "allocs"] - v[1, "allocs"]; r = v[2, "reads"] - v[1, "reads"]
-            rt = (v[2, "bytes"] - v[1, "bytes"]) / 64
-            printf "- %s: %d allocations over %d reads and %d round trips: %.4f per read, %.4f per round trip\n",
-                   label, a, r, rt, (r ? a / r : 0), (rt ? a / rt : 0)
-        }'
+for backend in epoll io_uring; do
+    for s in "${scenarios[@]}"; do
+        read -r scen conns pipeline <<<"$s"
+        grep '^COUNTERS' "$logs/$scen-counted-$backend.out" | tail -n 2 |
+            awk -v label="$backend, $conns conns × 64 B, pipeline $pipeline" '
+            { for (i = 2; i <= NF; ++i) { split($i, p, "="); v[NR, p[1]] = p[2] } }
+            END {
+                a = v[2, "allocs"] - v[1, "allocs"]; r = v[2, "reads"] - v[1, "reads"]
+                rt = (v[2, "bytes"] - v[1, "bytes"]) / 64
+                printf "- %s: %d allocations over %d reads and %d round trips: %.4f per read, %.4f per round trip\n",
+                       label, a, r, rt, (r ? a / r : 0), (rt ? a / rt : 0)
+            }'
+    done
 done
