@@ -2,7 +2,7 @@
 # project's find_package(weft) + target_link_libraries(app weft::weft) works.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS weft weft_runtime weft_net weft_parsers
+install(TARGETS weft weft_runtime weft_net weft_parsers weft_protocols
   EXPORT weftTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -1,0 +1,197 @@
+// examples/chat_server, run as a child process and driven over loopback by weft clients:
+// lines reach every other client; a client that stops reading is dropped (and told) while
+// the others go on receiving everything; an overlong line ends only that connection.
+#include <atomic>
+#include <fcntl.h>
+#include <fstream>
+#include <signal.h>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <weft/framing/io.hpp>
+
+#include "support/weft_test.hpp"
+
+extern char** environ;
+
+using namespace std::chrono_literals;
+using weft::net::as_bytes;
+
+namespace {
+
+// The chat server in a child process, killed (and reaped) by the destructor.
+class ChatServer {
+public:
+    ChatServer() {
+        int out[2];
+        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+        std::string backend{weft::to_string(
+            weft::test::runtime_options().backend.value_or(weft::BackendKind::automatic))};
+        std::vector<std::string> args = {CHAT_SERVER_PATH, "127.0.0.1:0", "--threads", "2",
+                                         "--backend",      backend};
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        const int rc =
+            ::posix_spawn(&pid_, CHAT_SERVER_PATH, &actions, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(out[1]);
+        REQUIRE(rc == 0);
+        // "chat_server: listening on 127.0.0.1:PORT\n": read it whole (a short blocking read
+        // of a pipe; the server prints it once it listens).
+        std::string line;
+        char c;
+        while (line.find('\n') == std::string::npos && ::read(out[0], &c, 1) == 1) {
+            line += c;
+        }
+        ::close(out[0]);
+        const auto colon = line.rfind(':');
+        REQUIRE(colon != std::string::npos);
+        port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+    }
+    ~ChatServer() {
+        ::kill(pid_, SIGTERM);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    weft::net::Endpoint endpoint() const { return weft::net::Endpoint::loopback_v4(port_); }
+
+private:
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// A chat client: a stream and a line reader over it.
+struct Client {
+    explicit Client(const weft::net::Endpoint& at) {
+        stream = weft::net::TcpStream::connect(at, weft::Deadline::after(10s));
+        stream.set_read_deadline(weft::Deadline::after(60s));  // a hang fails, not blocks
+    }
+    std::optional<std::string> line() { return weft::framing::read_line_copy(reader, parser); }
+    // Lines until one starts with `prefix` (which is returned); nullopt at EOF.
+    std::optional<std::string> until(std::string_view prefix) {
+        while (auto l = line()) {
+            if (l->starts_with(prefix)) {
+                return l;
+            }
+        }
+        return std::nullopt;
+    }
+    void say(const std::string& text) { stream.write_all(as_bytes(text + "\n")); }
+
+    weft::net::TcpStream stream;
+    weft::net::BufferedReader reader{stream};
+    weft::framing::LineParser parser{{.max_length = 4096}};
+};
+
+// The most a TCP socket buffer may grow to (autotuning), per /proc/sys/net/ipv4/tcp_[rw]mem.
+std::size_t socket_buffer_max(const char* path) {
+    std::ifstream f{path};
+    std::size_t min = 0, def = 0, max = 8 << 20;
+    f >> min >> def >> max;
+    return max;
+}
+
+}  // namespace
+
+TEST_CASE("chat_server: lines go to every other client", "[examples][chat]") {
+    ChatServer server;
+    weft::Runtime rt{weft::test::runtime_options(2)};
+    rt.run([&] {
+        Client a{server.endpoint()};
+        Client b{server.endpoint()};
+        CHECK(a.until("* ").value_or("").ends_with(" joined"));  // b joined
+        Client c{server.endpoint()};
+        CHECK(a.until("* ").value_or("").ends_with(" joined"));  // c joined
+        CHECK(b.until("* ").value_or("").ends_with(" joined"));
+        a.say("hello, room");
+        CHECK(b.until("user").value_or("").ends_with(": hello, room"));
+        CHECK(c.until("user").value_or("").ends_with(": hello, room"));
+        c.say("/quit");
+        CHECK(!c.line());  // the server ended c's connection
+        c.stream.close();
+        CHECK(a.until("* ").value_or("").ends_with(" left"));
+    });
+}
+
+TEST_CASE("chat_server: a client that stops reading is dropped; the others get everything",
+          "[examples][chat]") {
+    ChatServer server;
+    weft::Runtime rt{weft::test::runtime_options(2)};
+    rt.run([&] {
+        Client talker{server.endpoint()};
+        Client listener{server.endpoint()};
+        (void)talker.until("* ");
+        Client stalled{server.endpoint()};  // reads nothing until the talk is over
+        (void)talker.until("* ");
+        (void)listener.until("* ");
+
+        // Enough bytes to fill the stalled client's socket buffers (both ends) and its queue
+        // twice over. (Shrinking SO_RCVBUF instead would be quicker, but after connect it
+        // stalls the connection in the kernel: the window already advertised stays.)
+        const std::string text(1000, 'x');
+        const std::size_t buffers = socket_buffer_max("/proc/sys/net/ipv4/tcp_wmem") +
+                                    socket_buffer_max("/proc/sys/net/ipv4/tcp_rmem");
+        const std::size_t lines = 2 * (buffers + (1 << 20)) / text.size();
+        std::atomic<std::size_t> heard{0};
+        auto ear = weft::spawn([&] {
+            while (heard < lines) {
+                auto l = listener.line();
+                REQUIRE(l);
+                if (l->ends_with(text)) {
+                    ++heard;
+                }
+            }
+        });
+        for (std::size_t i = 0; i < lines; ++i) {
+            talker.say(text);
+            while (i >= heard + 100) {  // keep the listener within its queue
+                weft::this_fiber::yield();
+            }
+        }
+        ear.join();
+        CHECK(heard == lines);  // the listener lost nothing
+
+        // The stalled client now reads: what was queued, the goodbye, then EOF.
+        std::optional<std::string> last;
+        std::size_t got = 0;
+        std::error_code ec;
+        while (auto l = weft::framing::read_line(stalled.reader, stalled.parser, ec)) {
+            ++got;
+            last = std::string{*l};
+        }
+        INFO("stalled client: '" << ec.message() << "' after " << got << " of " << lines);
+        CHECK(!ec);
+        CHECK(got < lines);
+        CHECK(last.value_or("") == "* you fell too far behind; disconnected");
+        CHECK(listener.until("* ").value_or("").ends_with(" was dropped"));
+    });
+}
+
+TEST_CASE("chat_server: an overlong line ends that connection only", "[examples][chat]") {
+    ChatServer server;
+    weft::Runtime rt{weft::test::runtime_options(1)};
+    rt.run([&] {
+        Client good{server.endpoint()};
+        Client bad{server.endpoint()};
+        (void)good.until("* ");
+        bad.say(std::string(5000, 'y'));
+        CHECK(bad.until("* ").value_or("").find("too long") != std::string::npos);
+        CHECK(!bad.line());
+        bad.stream.close();
+        CHECK(good.until("* ").value_or("").ends_with(" left"));
+        Client other{server.endpoint()};  // the server goes on
+        (void)good.until("* ");
+        good.say("hi");
+        CHECK(other.until("user").value_or("").ends_with(": hi"));
+    });
+}
