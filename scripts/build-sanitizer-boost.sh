@@ -129,6 +129,24 @@ rm -rf "$prefix"
 mkdir -p "$prefix/obj" "$prefix/lib" "$prefix/include/boost"
 cp -r "$tree/libs/context/include/boost/context" "$tree/libs/fiber/include/boost/fiber" \
     "$prefix/include/boost/"
+if [ "$variant" = tsan ]; then
+    # TSan does not model std::atomic_thread_fence (GCC says so: -Wtsan). Boost.Fiber's
+    # reference counts (context, algorithm, fss cleanup, future state) release with
+    # fetch_sub(release) followed, on the last reference, by an acquire fence; TSan misses that
+    # fence and would report the delete as racing with other threads' last uses. Rewrite them
+    # as fetch_sub(acq_rel) -- the same ordering or stronger, and visible to TSan. (The
+    # work-stealing deque's fences stay: weft does not use algo::work_stealing.)
+    fence_re='fetch_sub\( 1, std::memory_order_release\) \) \{\s*std::atomic_thread_fence\( std::memory_order_acquire\);'
+    for h in fiber/context.hpp fiber/algo/algorithm.hpp fiber/detail/fss.hpp \
+        fiber/future/detail/shared_state.hpp; do
+        perl -0pi -e "s/$fence_re/fetch_sub( 1, std::memory_order_acq_rel) ) {/g" \
+            "$prefix/include/boost/$h"
+        if grep -q 'atomic_thread_fence( std::memory_order_acquire)' "$prefix/include/boost/$h"; then
+            log "could not rewrite the reference count fences of boost/$h"
+            exit 1
+        fi
+    done
+fi
 jobs=$(nproc)
 
 compile_lib() {  # compile_lib <name> <sources...>
