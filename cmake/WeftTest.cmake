@@ -1,12 +1,20 @@
 # weft_add_test(name SOURCES... [TIMEOUT s]): one Catch2 executable whose every test case is
-# registered with CTest once per backend, with a timeout of s seconds each (default 300). The per-backend EXTRA_ARGS make the generated file names
-# differ (catch_discover_tests hashes EXTRA_ARGS, not TEST_SUFFIX): without them one set
-# silently overwrites the other. tests/check_backend_registration.cmake guards that.
+# registered with CTest once per backend, with a timeout of s seconds each (default 300); not
+# built at all when WEFT_TESTS names other executables only. The per-backend EXTRA_ARGS make
+# the generated file names differ (catch_discover_tests hashes EXTRA_ARGS, not TEST_SUFFIX):
+# without them one set silently overwrites the other. tests/check_backend_registration.cmake
+# guards that.
 include(Catch)
 
 set(WEFT_TEST_BACKENDS "epoll;io_uring" CACHE STRING "Backends every test runs under")
+# A subset of the test executables, by name (the ThreadSanitizer check builds and runs only
+# the scheduler, channel and wake-up tests); empty means all of them.
+set(WEFT_TESTS "" CACHE STRING "Test executables to build, e.g. test_channel;test_sync (empty: all)")
 
 function(weft_add_test name)
+  if(WEFT_TESTS AND NOT name IN_LIST WEFT_TESTS)
+    return()
+  endif()
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "TIMEOUT" "")
   if(NOT arg_TIMEOUT)
     set(arg_TIMEOUT 300)
