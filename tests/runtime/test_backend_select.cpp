@@ -56,10 +56,26 @@ public:
         while (std::size_t n = std::fread(buf.data(), 1, buf.size(), file_)) {
             out.append(buf.data(), n);
         }
-        return out;
+        return without_sanitizer_lines(out);
     }
 
 private:
+    // A sanitizer runtime's own lines ("==<pid>==WARNING: ASan doesn't fully support
+    // makecontext/swapcontext ...", written once per process at its first fiber switch in
+    // the sanitizer builds) are not weft's log.
+    static std::string without_sanitizer_lines(const std::string& text) {
+        std::string kept;
+        for (std::size_t at = 0; at < text.size();) {
+            std::size_t end = text.find('\n', at);
+            end = end == std::string::npos ? text.size() : end + 1;
+            if (text.compare(at, 2, "==") != 0) {
+                kept.append(text, at, end - at);
+            }
+            at = end;
+        }
+        return kept;
+    }
+
     void restore() {
         if (saved_ >= 0) {
             std::fflush(stderr);

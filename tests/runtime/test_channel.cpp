@@ -509,6 +509,22 @@ TEST_CASE("Channel: plain threads hand items over without a Runtime", "[channel]
     CHECK(errors == 0);
 }
 
+// Round trips of the ping-pong below: 10^6, or 10^5 in a sanitizer build, whose instrumented
+// fiber switches are several times slower (docs/reliability.md); WEFT_PINGPONG_ROUNDS=n
+// overrides either.
+int pingpong_rounds() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    int rounds = 100'000;
+#else
+    int rounds = 1'000'000;
+#endif
+    if (const char* env = std::getenv("WEFT_PINGPONG_ROUNDS");
+        env != nullptr && std::atoi(env) > 0) {
+        rounds = std::atoi(env);
+    }
+    return rounds;
+}
+
 // Issue 4: 10^6 round trips between two fibers pinned to different workers, racing timer
 // wake-ups (a sleeper per worker, and pops with short deadlines). A lost wake-up hangs (the
 // watchdog aborts after 60 s without a round trip), a double resume trips WEFT_ASSERT or
@@ -516,12 +532,12 @@ TEST_CASE("Channel: plain threads hand items over without a Runtime", "[channel]
 TEST_CASE("Channel: cross-worker ping-pong, 10^6 round trips racing timers",
           "[channel][pingpong][races]") {
     auto threads = GENERATE(1u, 2u, 4u);
-    constexpr int rounds = 1'000'000;
+    const int rounds = pingpong_rounds();
     std::atomic<long> progress{0};  // round trips done
     weft::test::Watchdog dog{"ping-pong with " + std::to_string(threads) + " worker(s)",
                              std::chrono::seconds(60), &progress};
     weft::Runtime rt{weft::test::runtime_options(threads)};
-    rt.run([threads, &progress] {
+    rt.run([threads, rounds, &progress] {
         weft::Channel<int> to_pong{1}, to_ping{1};
         std::atomic<bool> done{false};
         std::atomic<long> sequence_errors{0}, timeouts{0};
