@@ -74,14 +74,19 @@ struct Shared {
     }
 };
 
-std::vector<std::byte> make_pattern(std::size_t size) {
+// In line mode every byte is printable but those at size-1, 2*size-1, ...: newlines, so
+// that a message taken at a multiple of `size` is exactly one line.
+std::vector<std::byte> make_pattern(std::size_t size, bool lines) {
     std::vector<std::byte> p(size + pattern_window);
     std::uint64_t x = 0x9e3779b97f4a7c15ull;  // xorshift64: any fixed seed will do
-    for (std::byte& b : p) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        b = static_cast<std::byte>(x >> 24);
+        p[i] = static_cast<std::byte>(x >> 24);
+        if (lines) {
+            p[i] = i % size == size - 1 ? std::byte{'\n'} : static_cast<std::byte>(' ' + x % 95);
+        }
     }
     return p;
 }
@@ -164,7 +169,12 @@ private:
     }
 
     const std::byte* message(std::uint64_t m) const noexcept {
-        return sh_.pattern.data() + (id_ * 97 + m * 13) % pattern_window;
+        const std::size_t at = id_ * 97 + m * 13;
+        if (sh_.opt.lines) {  // whole lines only: start at a multiple of the size
+            return sh_.pattern.data() +
+                   at % std::max<std::size_t>(1, pattern_window / size_) * size_;
+        }
+        return sh_.pattern.data() + at % pattern_window;
     }
 
     bool send_messages(std::size_t count, Clock::time_point now) {
@@ -337,7 +347,7 @@ int main(int argc, char* argv[]) {
     }
     try {
         Shared sh{opt};
-        sh.pattern = make_pattern(opt.size);
+        sh.pattern = make_pattern(opt.size, opt.lines);
         sh.hard_stop = Clock::now() + connect_timeout + opt.warmup + opt.duration + grace;
         weft::RuntimeOptions ro;
         ro.threads = 1;  // Shared relies on it

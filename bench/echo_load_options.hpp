@@ -27,6 +27,7 @@ struct LoadOptions {
     std::chrono::steady_clock::duration duration = std::chrono::seconds{5};
     std::chrono::steady_clock::duration warmup = std::chrono::seconds{1};
     std::optional<weft::BackendKind> backend;  ///< unset: WEFT_BACKEND, else automatic
+    bool lines = false;  ///< --framing line: printable messages, each ending in '\n'
 };
 
 // One fiber per connection both writes and reads, in turn: if more bytes than the socket
@@ -38,7 +39,7 @@ constexpr std::size_t max_in_flight_bytes = 64 * 1024;
 inline void print_load_usage(const char* argv0) {
     std::printf(
         "usage: %s [ADDRESS] [--connections N] [--size BYTES] [--pipeline K] [--duration SECONDS]"
-        " [--warmup SECONDS] [--backend epoll|io_uring|auto]\n"
+        " [--warmup SECONDS] [--backend epoll|io_uring|auto] [--framing raw|line]\n"
         "  ADDRESS        numeric host:port of an echo server (default 127.0.0.1:7000)\n"
         "  --connections  connections, one fiber each (default 100, at most 100000)\n"
         "  --size         bytes per message (default 64, at most 65536)\n"
@@ -47,6 +48,8 @@ inline void print_load_usage(const char* argv0) {
         "  --warmup       seconds of traffic before measuring (default 1, at most 600)\n"
         "  --backend      the load generator's own weft backend (default: WEFT_BACKEND, else "
         "auto)\n"
+        "  --framing      raw: random bytes (default); line: printable bytes, each message\n"
+        "                 ending in a newline (for line-protocol servers)\n"
         "pipeline x size must be at most %zu bytes.\n",
         argv0, max_in_flight_bytes);
 }
@@ -91,6 +94,10 @@ inline bool parse_one_flag(std::string_view flag, std::string_view value, LoadOp
     }
     if (flag == "--warmup") {
         return parse_seconds(value, 0, 600, o.warmup);
+    }
+    if (flag == "--framing") {
+        o.lines = value == "line";
+        return value == "line" || value == "raw";
     }
     if (flag == "--backend") {
         try {
