@@ -88,9 +88,10 @@ unsigned requested_threads(const RuntimeOptions& options) {
 
 }  // namespace
 
-RuntimeImpl::RuntimeImpl(RuntimeOptions options) : options_(std::move(options)) {
+RuntimeImpl::RuntimeImpl(RuntimeOptions options)
+    : options_(std::move(options)), idle_(requested_threads(options_)) {
     const BackendKind requested = requested_backend(options_);
-    const unsigned n = requested_threads(options_);
+    const auto n = static_cast<unsigned>(idle_.size());
     std::string fallback_reason;
     workers_.push_back(std::make_unique<Worker>(*this, 0, requested, &fallback_reason));
     // `auto` is settled once, by worker 0: every worker then uses the same backend.
@@ -228,33 +229,29 @@ boost::fibers::context* RuntimeImpl::steal_for(Worker& thief) noexcept {
     return nullptr;
 }
 
-// The idle handshake, Dekker style: a worker going idle sets its flag, counts itself in
-// idle_workers_, then looks for stealable work; a worker queueing stealable work pushes it,
-// then reads idle_workers_. All of it is seq_cst, so at least one of the two sees the other:
-// the sleeper finds the work, or the pusher wakes a sleeper. No wake-up is lost.
+// The idle handshake (idle_set.hpp has the protocol): a worker going idle announces itself,
+// then looks for stealable work; a worker queueing stealable work pushes it, then looks for
+// idle workers. At least one of the two sees the other, so no wake-up is lost.
 bool RuntimeImpl::enter_idle(Worker& w) noexcept {
     if (workers_.size() == 1) {
         return true;
     }
-    w.idle.store(true, std::memory_order_seq_cst);
-    idle_workers_.fetch_add(1, std::memory_order_seq_cst);
-    for (const auto& other : workers_) {
-        if (other.get() != &w && other->queue().stealable() != 0) {
-            leave_idle(w);
-            return false;
+    return idle_.enter(w.index(), [&] {
+        for (const auto& other : workers_) {
+            if (other.get() != &w && other->queue().stealable() != 0) {
+                return true;
+            }
         }
-    }
-    return true;
+        return false;
+    });
 }
 
 void RuntimeImpl::leave_idle(Worker& w) noexcept {
-    if (w.idle.exchange(false, std::memory_order_seq_cst)) {
-        idle_workers_.fetch_sub(1, std::memory_order_seq_cst);
-    }
+    idle_.leave(w.index());
 }
 
 void RuntimeImpl::wake_idle_worker(Worker& from) noexcept {
-    if (idle_workers_.load(std::memory_order_seq_cst) == 0) {
+    if (!idle_.any()) {
         return;
     }
     // The dispatcher runs next what it just queued, unless something is queued before it:
@@ -265,15 +262,9 @@ void RuntimeImpl::wake_idle_worker(Worker& from) noexcept {
     if (in_dispatcher && from.queue().size() < 2) {
         return;
     }
-    const std::size_t n = workers_.size();
-    for (std::size_t i = 1; i < n; ++i) {
-        Worker& w = *workers_[(from.index() + i) % n];
-        if (w.idle.load(std::memory_order_relaxed) &&
-            w.idle.exchange(false, std::memory_order_seq_cst)) {
-            idle_workers_.fetch_sub(1, std::memory_order_seq_cst);
-            w.backend().wake();  // one worker, never all (backend.hpp rule 3)
-            return;
-        }
+    const std::size_t w = idle_.claim_one(from.index());
+    if (w != IdleSet::none) {
+        workers_[w]->backend().wake();  // one worker, never all (backend.hpp rule 3)
     }
 }
 

@@ -18,6 +18,7 @@
 
 #include "fd_state_pool.hpp"
 #include "fiber_state.hpp"
+#include "idle_set.hpp"
 #include "offload_pool.hpp"
 #include "waiter.hpp"
 #include "worker.hpp"
@@ -75,7 +76,7 @@ private:
     std::atomic<bool> stopping_{false};
     WaitSlot drained_;  // notified when stopping_ and live_ reaches 0
 
-    std::atomic<unsigned> idle_workers_{0};
+    IdleSet idle_;                      // one flag per worker (idle_set.hpp)
     std::vector<std::thread> threads_;  // workers 1..N-1 while run() runs
     boost::fibers::mutex stop_mutex_;
     boost::fibers::condition_variable stop_cv_;

@@ -31,10 +31,6 @@ public:
     StackPool& stacks() noexcept { return stacks_; }
     ReadyQueue& queue() noexcept { return queue_; }
 
-    /// Set while the worker blocks (or is about to block) in its backend; see
-    /// RuntimeImpl::enter_idle().
-    std::atomic<bool> idle{false};
-
 private:
     RuntimeImpl& runtime_;
     unsigned index_;

@@ -12,16 +12,14 @@
 // that arrives while nobody is parked is kept as a token in the slot (Go's pdReady), so an
 // edge between the EAGAIN and the park is never lost.
 //
-// Wake-up: an eventfd registered with data.u64 == 0. wake_pending_ de-duplicates: one write
-// per burst of wake() calls; the poller reads the eventfd before clearing the flag, so a
-// wake() racing with that is either seen by this round or writes again.
+// Wake-up: a WakeupFd (wakeup_fd.hpp: one eventfd write per burst of wake() calls)
+// registered with data.u64 == 0.
 #include "epoll_backend.hpp"
 
 #include <cerrno>
 #include <cstdint>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 #include <weft/detail/sys.hpp>
 #include <weft/error.hpp>
@@ -78,25 +76,17 @@ EpollBackend::EpollBackend() {
         throw std::system_error(os_error(ep.err), "epoll_create1");
     }
     epfd_ = static_cast<int>(ep.value);
-    sys::SysResult ev = sys::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!ev.ok()) {
-        sys::close(epfd_);
-        throw std::system_error(os_error(ev.err), "eventfd");
-    }
-    wakefd_ = static_cast<int>(ev.value);
     epoll_event e{};
     e.events = EPOLLIN | EPOLLET;
     e.data.u64 = 0;
-    sys::SysResult add = sys::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &e);
+    sys::SysResult add = sys::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakeup_.fd(), &e);
     if (!add.ok()) {
-        sys::close(wakefd_);
         sys::close(epfd_);
         throw std::system_error(os_error(add.err), "epoll_ctl(eventfd)");
     }
 }
 
 EpollBackend::~EpollBackend() {
-    sys::close(wakefd_);
     sys::close(epfd_);
 }
 
@@ -203,9 +193,7 @@ void EpollBackend::run_once(std::chrono::steady_clock::time_point until) noexcep
     for (long i = 0; i < r.value; ++i) {
         const std::uint64_t data = events[i].data.u64;
         if (data == 0) {
-            std::uint64_t count;
-            sys::read(wakefd_, &count, sizeof(count));
-            wake_pending_.store(false, std::memory_order_seq_cst);
+            wakeup_.consume();
             continue;
         }
         auto* fd = reinterpret_cast<FdState*>(static_cast<std::uintptr_t>(data & ptr_mask));
@@ -226,10 +214,7 @@ void EpollBackend::run_once(std::chrono::steady_clock::time_point until) noexcep
 }
 
 void EpollBackend::wake() noexcept {
-    if (!wake_pending_.exchange(true, std::memory_order_seq_cst)) {
-        const std::uint64_t one = 1;
-        sys::write(wakefd_, &one, sizeof(one));
-    }
+    wakeup_.wake();
 }
 
 }  // namespace weft::detail

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <atomic>
-
 #include "backend.hpp"
+#include "wakeup_fd.hpp"
 
 namespace weft::detail {
 
@@ -24,9 +23,8 @@ public:
     void wake() noexcept override;
 
 private:
+    WakeupFd wakeup_;  // first: its eventfd exists before the constructor's body runs
     int epfd_ = -1;
-    int wakefd_ = -1;
-    std::atomic<bool> wake_pending_{false};
 };
 
 }  // namespace weft::detail

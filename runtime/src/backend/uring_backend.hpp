@@ -10,6 +10,7 @@
 #include <liburing.h>
 
 #include "backend.hpp"
+#include "wakeup_fd.hpp"
 
 namespace weft::detail {
 
@@ -116,9 +117,8 @@ private:
     void drain_accepts() noexcept;
     bool probe_multishot_accept(int not_a_socket) noexcept;
 
+    WakeupFd wakeup_;  // before ring_: it outlives the ring, whose poll names its fd
     io_uring ring_{};
-    int wakefd_ = -1;
-    std::atomic<bool> wake_pending_{false};
     std::uint16_t generation_ = 0;  // owner thread only: tags each op's user_data
     // Cancels asked for by a fiber that resumed on another worker (it may not touch this
     // ring's SQ): queued here, turned into SQEs by the owner's next run_once.

@@ -20,9 +20,8 @@
 // loses an entry: the ring is created with IORING_FEAT_NODROP, whose overflow list is flushed
 // back into the CQ (io_uring_get_events) whenever IORING_SQ_CQ_OVERFLOW is set.
 //
-// Wake-up: a one-shot POLLIN on an eventfd, re-armed after each hit; wake_pending_
-// de-duplicates the writes exactly as in the epoll backend (the eventfd is read before the
-// flag is cleared).
+// Wake-up: a one-shot POLLIN on a WakeupFd's eventfd, re-armed after each hit (wakeup_fd.hpp
+// de-duplicates the writes, as in the epoll backend).
 //
 // Threads: only the owner worker touches the SQ and the CQ. A fiber that resumes on another
 // worker and must cancel its op queues the cancel in remote_cancels_ and wakes the owner.
@@ -31,7 +30,6 @@
 #include <cstdlib>
 #include <poll.h>
 #include <string>
-#include <sys/eventfd.h>
 
 #include <weft/detail/assert.hpp>
 #include <weft/detail/sys.hpp>
@@ -113,13 +111,7 @@ UringBackend::UringBackend(unsigned entries, bool multishot_accept) {
         io_uring_queue_exit(&ring_);
         throw std::system_error(os_error(ENOSYS), "io_uring: the kernel lacks " + missing);
     }
-    sys::SysResult ev = sys::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!ev.ok()) {
-        io_uring_queue_exit(&ring_);
-        throw std::system_error(os_error(ev.err), "eventfd");
-    }
-    wakefd_ = static_cast<int>(ev.value);
-    multishot_accept_ = multishot_accept && probe_multishot_accept(wakefd_);
+    multishot_accept_ = multishot_accept && probe_multishot_accept(wakeup_.fd());
     remote_cancels_.reserve(64);
     arm_wake();
 }
@@ -127,7 +119,6 @@ UringBackend::UringBackend(unsigned entries, bool multishot_accept) {
 UringBackend::~UringBackend() {
     drain_accepts();
     io_uring_queue_exit(&ring_);
-    sys::close(wakefd_);
 }
 
 std::error_code UringBackend::attach(FdState& fd) noexcept {
@@ -200,15 +191,12 @@ void UringBackend::take_remote_cancels() noexcept {
 
 void UringBackend::arm_wake() noexcept {
     io_uring_sqe* sqe = get_sqe();
-    io_uring_prep_poll_add(sqe, wakefd_, POLLIN);
+    io_uring_prep_poll_add(sqe, wakeup_.fd(), POLLIN);
     io_uring_sqe_set_data64(sqe, wake_tag);
 }
 
 void UringBackend::wake() noexcept {
-    if (!wake_pending_.exchange(true, std::memory_order_seq_cst)) {
-        const std::uint64_t one = 1;
-        sys::write(wakefd_, &one, sizeof(one));
-    }
+    wakeup_.wake();
 }
 
 void UringBackend::complete(std::uint64_t user_data, int res, unsigned flags) noexcept {
@@ -216,9 +204,7 @@ void UringBackend::complete(std::uint64_t user_data, int res, unsigned flags) no
         return;
     }
     if (user_data == wake_tag) {
-        std::uint64_t count;
-        sys::read(wakefd_, &count, sizeof(count));
-        wake_pending_.store(false, std::memory_order_seq_cst);
+        wakeup_.consume();
         arm_wake();
         return;
     }
