@@ -106,7 +106,7 @@ void wait_for(const std::atomic<long>& v, long target) {
 class Model {
 public:
     Model(std::size_t workers, int items)
-        : idle_{workers}, n_(items), items_(std::make_unique<Item[]>(items)) {
+        : idle_{workers}, n_(items), items_(static_cast<std::size_t>(items)) {
         for (std::size_t i = 0; i < workers; ++i) {
             w_.push_back(std::make_unique<Worker>());
         }
@@ -212,7 +212,7 @@ private:
     std::vector<std::unique_ptr<Worker>> w_;
     IdleSet idle_;
     const int n_;
-    std::unique_ptr<Item[]> items_;
+    std::vector<Item> items_;  // not unique_ptr<T[]>: GCC 12 misfires under TSan
     std::atomic<bool> done_{false};
 };
 

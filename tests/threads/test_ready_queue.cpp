@@ -43,7 +43,7 @@ TEST_CASE("ReadyQueue: owner and thieves take every item exactly once", "[thread
     constexpr int n = 200'000;
     constexpr int thieves = 3;
     ItemQueue q;
-    auto items = std::make_unique<Item[]>(n);
+    std::vector<Item> items(n);  // not make_unique<T[]>: GCC 12 -Wfree-nonheap-object under TSan
     std::atomic<long> taken_total{0};
     std::atomic<int> pinned_stolen{0};
     std::atomic<int> owner_out_of_order{0};
