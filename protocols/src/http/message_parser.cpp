@@ -48,10 +48,7 @@ ParseResult result(ParseResult::Status s, std::size_t consumed, Bytes body = {})
 }  // namespace
 
 MessageParser::MessageParser(Kind kind, const Limits& limits)
-    : kind_{kind},
-      limits_{limits},
-      runs_{std::make_unique<FieldRun[]>(limits.max_headers)},
-      fields_{std::make_unique<Header[]>(limits.max_headers)} {
+    : kind_{kind}, limits_{limits}, runs_(limits.max_headers), fields_(limits.max_headers) {
     start_section();
 }
 
@@ -98,7 +95,7 @@ std::span<const Header> MessageParser::materialize(Bytes in) noexcept {
         const FieldRun& f = runs_[k];
         fields_[k] = {{p + f.name.at, f.name.size}, {p + f.value.at, f.value.size}};
     }
-    return {fields_.get() + first_field_, count_ - first_field_};
+    return std::span<const Header>{fields_}.subspan(first_field_, count_ - first_field_);
 }
 
 ParseResult MessageParser::parse_head(Bytes in) noexcept {

@@ -5,9 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include <weft/http/errc.hpp>
 #include <weft/http/message.hpp>
@@ -99,8 +99,8 @@ private:
 
     Kind kind_;
     Limits limits_;
-    std::unique_ptr<FieldRun[]> runs_;  // limits_.max_headers entries
-    std::unique_ptr<Header[]> fields_;  // the same fields as views, once their section is in
+    std::vector<FieldRun> runs_;  // limits_.max_headers entries, sized once
+    std::vector<Header> fields_;  // the same fields as views, once their section is in
     Phase phase_ = Phase::head;
     errc error_{};
 
