@@ -34,7 +34,8 @@ FiberLaunch prepare_fiber(FiberOptions options) {
     auto props = std::make_unique<FiberProps>(nullptr);
     props->state = state;
     w->runtime().register_fiber(*state);
-    return FiberLaunch{std::move(state), props.release(), StackAllocator{&w->stacks()}};
+    StackAllocator stacks{&w->stacks(), state->name()};  // the name outlives the allocation
+    return FiberLaunch{std::move(state), props.release(), stacks};
 }
 
 void abandon_fiber(FiberState& state, boost::fibers::fiber_properties* props) noexcept {

@@ -3,7 +3,9 @@
 // Layout of one mapping (two VMAs: the guard and the stack):
 //   base                base + page                                  base + page + usable
 //   | guard (PROT_NONE) | stack, grows down from the top <-          |
-// A fiber that overflows faults on the guard page instead of corrupting a neighbour.
+// A fiber that overflows faults on the guard page instead of corrupting a neighbour, and the
+// overflow handler (overflow_handler.cpp) reports it by name: each mapping is registered there,
+// and its top overflow::header_size bytes hold the name of the fiber running on it.
 //
 // vm.max_map_count (65,530 here) therefore caps live guarded fibers at about 32k; when mmap or
 // mprotect fails the error says which limit was hit. Cached stacks keep the pages they touched;
@@ -48,12 +50,15 @@ std::size_t round_up(std::size_t n, std::size_t to) {
 StackPool::StackPool(std::size_t usable_size, std::size_t max_cached)
     : page_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))), max_cached_(max_cached) {
     usable_ = round_up(usable_size < 16 * 1024 ? 16 * 1024 : usable_size, page_);
+    overflow::acquire_handler();
 }
 
 StackPool::~StackPool() {
     for (void* base : cache_) {
+        overflow::unregister_stack(base, page_, usable_);
         sys::munmap(base, page_ + usable_);
     }
+    overflow::release_handler();
 }
 
 void* StackPool::allocate() {
@@ -77,6 +82,7 @@ void* StackPool::allocate() {
         sys::munmap(base, page_ + usable_);
         throw_stack_error(g.err, "guard page mprotect", live);
     }
+    overflow::register_stack(base, page_, usable_);
     lk.lock();
     ++in_use_;
     return base;
@@ -90,6 +96,7 @@ void StackPool::deallocate(void* base) noexcept {
         return;
     }
     lk.unlock();
+    overflow::unregister_stack(base, page_, usable_);
     sys::munmap(base, page_ + usable_);
 }
 
@@ -100,9 +107,10 @@ std::size_t StackPool::in_use() const noexcept {
 
 boost::context::stack_context StackAllocator::allocate() {
     void* base = pool_->allocate();
+    overflow::set_stack_owner(base, pool_->guard_size(), pool_->usable_size(), fiber_name_);
     boost::context::stack_context sctx;
-    sctx.size = pool_->usable_size();
-    sctx.sp = static_cast<char*>(base) + pool_->guard_size() + pool_->usable_size();
+    sctx.size = pool_->usable_size() - overflow::header_size;
+    sctx.sp = static_cast<char*>(base) + pool_->guard_size() + sctx.size;
 #if defined(__SANITIZE_ADDRESS__)
     // ASan never saw the frames of this memory's last fiber return (a cached stack, or a new
     // mapping where an unmapped one was): clear their redzones.
@@ -112,7 +120,9 @@ boost::context::stack_context StackAllocator::allocate() {
 }
 
 void StackAllocator::deallocate(boost::context::stack_context& sctx) noexcept {
-    pool_->deallocate(static_cast<char*>(sctx.sp) - pool_->usable_size() - pool_->guard_size());
+    void* base = static_cast<char*>(sctx.sp) - sctx.size - pool_->guard_size();
+    overflow::set_stack_owner(base, pool_->guard_size(), pool_->usable_size(), {});
+    pool_->deallocate(base);
 }
 
 }  // namespace weft::detail

@@ -29,6 +29,7 @@ Worker::Worker(RuntimeImpl& runtime, unsigned index, BackendKind kind, std::stri
 Worker::~Worker() = default;
 
 void Worker::install() {
+    stacks_.install_signal_stack();  // for the stack overflow handler
     this_thread_worker = this;
     boost::fibers::use_scheduling_algorithm<PollingAlgorithm>(*this);
 }
@@ -36,6 +37,7 @@ void Worker::install() {
 void Worker::uninstall() noexcept {
     boost::fibers::use_scheduling_algorithm<boost::fibers::algo::round_robin>();
     this_thread_worker = nullptr;
+    stacks_.remove_signal_stack();
 }
 
 }  // namespace weft::detail
