@@ -132,14 +132,21 @@ int main(int argc, char* argv[]) {
             std::printf("chat_server: listening on %s\n",
                         listener.local_endpoint().to_string().c_str());
             std::fflush(stdout);
+            weft::net::AcceptBackoff backoff;
             for (int id = 1;; ++id) {
                 std::error_code ec;
                 weft::net::TcpStream conn = listener.accept(weft::Deadline::never(), ec);
                 if (ec) {
-                    std::fprintf(stderr, "chat_server: accept: %s\n", ec.message().c_str());
-                    weft::this_fiber::sleep_for(10ms);  // out of fds: back off, retry
+                    // Out of fds (EMFILE/ENFILE) or memory: the connection waits in the backlog.
+                    // Pause 1 ms, doubling to 100 ms while it lasts, instead of spinning; log once
+                    // per run.
+                    if (backoff.failures() == 0) {
+                        std::fprintf(stderr, "chat_server: accept: %s\n", ec.message().c_str());
+                    }
+                    weft::this_fiber::sleep_for(backoff.next());
                     continue;
                 }
+                backoff.reset();
                 weft::spawn([&room, &pool, conn = std::move(conn), id]() mutable {
                     session(room, pool, std::move(conn), id);
                 }).detach();

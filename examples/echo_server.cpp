@@ -23,15 +23,21 @@ int main(int argc, char* argv[]) {
                         listener.local_endpoint().to_string().c_str(),
                         std::string{weft::to_string(runtime.backend())}.c_str());
             std::fflush(stdout);
+            weft::net::AcceptBackoff backoff;
             for (;;) {
                 std::error_code ec;
                 weft::net::TcpStream conn = listener.accept(weft::Deadline::never(), ec);
                 if (ec) {
-                    // Out of fds (EMFILE/ENFILE): back off instead of spinning, then retry.
-                    std::fprintf(stderr, "echo_server: accept: %s\n", ec.message().c_str());
-                    weft::this_fiber::sleep_for(10ms);
+                    // Out of fds (EMFILE/ENFILE) or memory: the connection waits in the backlog.
+                    // Pause 1 ms, doubling to 100 ms while it lasts, instead of spinning; log once
+                    // per run.
+                    if (backoff.failures() == 0) {
+                        std::fprintf(stderr, "echo_server: accept: %s\n", ec.message().c_str());
+                    }
+                    weft::this_fiber::sleep_for(backoff.next());
                     continue;
                 }
+                backoff.reset();
                 weft::spawn([conn = std::move(conn)]() mutable {
                     std::array<std::byte, 4096> buf;
                     std::error_code io;

@@ -58,14 +58,21 @@ int run_server(int argc, char* argv[]) {
         std::printf("length_prefixed_echo: listening on %s\n",
                     listener.local_endpoint().to_string().c_str());
         std::fflush(stdout);
+        weft::net::AcceptBackoff backoff;
         for (;;) {
             std::error_code ec;
             weft::net::TcpStream conn = listener.accept(weft::Deadline::never(), ec);
             if (ec) {
-                std::fprintf(stderr, "length_prefixed_echo: accept: %s\n", ec.message().c_str());
-                weft::this_fiber::sleep_for(10ms);
+                // Out of fds (EMFILE/ENFILE) or memory: the connection waits in the backlog. Pause
+                // 1 ms, doubling to 100 ms while it lasts, instead of spinning; log once per run.
+                if (backoff.failures() == 0) {
+                    std::fprintf(stderr, "length_prefixed_echo: accept: %s\n",
+                                 ec.message().c_str());
+                }
+                weft::this_fiber::sleep_for(backoff.next());
                 continue;
             }
+            backoff.reset();
             weft::spawn([&pool, conn = std::move(conn)]() mutable {
                 serve(std::move(conn), pool);
             }).detach();

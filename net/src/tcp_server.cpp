@@ -1,11 +1,11 @@
 // TcpServer: the accept loop every server needs, once, with its error handling.
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include <weft/error.hpp>
+#include <weft/net/accept_backoff.hpp>
 #include <weft/net/tcp_server.hpp>
 #include <weft/spawn.hpp>
 #include <weft/this_fiber.hpp>
@@ -15,23 +15,33 @@ namespace weft::net {
 struct TcpServer::State {
     std::vector<TcpListener> listeners;
     AcceptMode mode = AcceptMode::per_worker;
+    std::function<void(const std::error_code&, std::chrono::milliseconds)> on_accept_error;
 };
 
 namespace {
 
 using Handler = std::function<void(TcpStream)>;
+using ErrorHook = std::function<void(const std::error_code&, std::chrono::milliseconds)>;
 
-bool out_of_resources(const std::error_code& ec) noexcept {
-    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+void log_accept_error(const TcpListener& listener, const std::error_code& ec,
+                      const AcceptBackoff& backoff) {
+    if (backoff.failures() > 1) {
+        return;  // one line per run of failures: an exhausted server must not flood stderr
+    }
+    std::error_code ignored;
+    std::fprintf(stderr, "weft: TcpServer accept on %s: %s%s\n",
+                 listener.local_endpoint(ignored).to_string().c_str(), ec.message().c_str(),
+                 AcceptBackoff::is_exhaustion(ec) ? " (backing off until it clears)" : "");
 }
 
-void accept_loop(TcpListener& listener, const std::shared_ptr<const Handler>& handler) {
-    using namespace std::chrono_literals;
+void accept_loop(TcpListener& listener, const std::shared_ptr<const Handler>& handler,
+                 const ErrorHook& on_error) {
+    AcceptBackoff backoff;
     for (;;) {
         std::error_code ec;
         TcpStream conn = listener.accept(Deadline::never(), ec);
         if (!ec) {
+            backoff.reset();
             // Queued on this worker; the acceptor goes on draining the backlog first.
             spawn([handler, conn = std::move(conn)]() mutable {
                 (*handler)(std::move(conn));
@@ -41,16 +51,16 @@ void accept_loop(TcpListener& listener, const std::shared_ptr<const Handler>& ha
         if (ec == errc::closed || ec == errc::cancelled) {
             return;
         }
-        // Out of fds or memory: the connection stays in the backlog; retry after a pause
-        // instead of spinning. Anything else is unexpected for a listener: report, pause.
-        if (!out_of_resources(ec)) {
-            std::error_code ignored;
-            std::fprintf(stderr, "weft: TcpServer accept on %s: %s\n",
-                         listener.local_endpoint(ignored).to_string().c_str(),
-                         ec.message().c_str());
+        // Out of fds or memory (or anything else unexpected of a listener): the connection
+        // stays in the backlog; pause, longer each time, instead of spinning.
+        const std::chrono::milliseconds pause = backoff.next();
+        if (on_error) {
+            on_error(ec, pause);
+        } else {
+            log_accept_error(listener, ec, backoff);
         }
         std::error_code slept;
-        this_fiber::sleep_for(10ms, slept);
+        this_fiber::sleep_for(pause, slept);
         if (slept) {
             return;  // cancelled while backing off
         }
@@ -75,6 +85,7 @@ TcpServer TcpServer::bind(const Endpoint& at, ServerOptions options) {
     TcpServer server;
     server.state_ = std::make_shared<State>();
     server.state_->mode = options.accept;
+    server.state_->on_accept_error = std::move(options.on_accept_error);
     const unsigned n = options.accept == AcceptMode::per_worker ? workers : 1;
     if (n > 1) {
         options.listen.reuse_port = true;
@@ -111,7 +122,9 @@ void TcpServer::serve(std::function<void(TcpStream)> handler) {
             fo.worker = i;
         }
         acceptors.push_back(
-            spawn([state, shared, i] { accept_loop(state->listeners[i], shared); }, fo));
+            spawn([state, shared,
+                   i] { accept_loop(state->listeners[i], shared, state->on_accept_error); },
+                  fo));
     }
     for (JoinHandle& a : acceptors) {
         a.join();

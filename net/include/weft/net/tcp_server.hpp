@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <weft/net/endpoint.hpp>
@@ -24,11 +26,18 @@ enum class AcceptMode {
 struct ServerOptions {
     ListenOptions listen = {};  ///< reuse_port is forced on for AcceptMode::per_worker
     AcceptMode accept = AcceptMode::per_worker;
+    /// Called in the acceptor fiber after each failed accept with the error and the pause
+    /// before the next attempt (AcceptBackoff: 1 ms doubling to 100 ms, reset by a success).
+    /// For metrics and logs; it must not block. Default: one stderr line when a run of
+    /// failures starts.
+    std::function<void(const std::error_code& ec, std::chrono::milliseconds pause)>
+        on_accept_error = {};
 };
 
 /// A TCP server: listeners plus acceptor fibers that run a handler in a new fiber per
-/// connection. It owns the accept loop's chores: out-of-fd backoff (EMFILE/ENFILE),
-/// skipping aborted handshakes, and stopping on close() or Runtime shutdown.
+/// connection. It owns the accept loop's chores: backing off while out of fds or memory
+/// (AcceptBackoff: EMFILE/ENFILE leave connections in the backlog, served once fds are
+/// free), skipping aborted handshakes, and stopping on close() or Runtime shutdown.
 ///
 ///     auto server = weft::net::TcpServer::bind("127.0.0.1:7000");
 ///     server.serve([](weft::net::TcpStream conn) { ... });
