@@ -46,6 +46,15 @@ public:
     bool cancel_pending() const noexcept { return cancel_.load(std::memory_order_acquire) != 0; }
     /// Fiber side: the slot the fiber is about to park in (nullptr once it has left it).
     void set_parked_on(WaitSlot* slot) noexcept;
+    /// Any thread (the watchdog's dump): whether the fiber is parked in a weft wait now.
+    bool is_parked() const noexcept;
+
+    /// What the fiber's current blocking call is ("recv", "sleep", ...; nullptr: none named),
+    /// for the watchdog's dump. Set by OpNote on the fiber, read from any thread.
+    const char* op() const noexcept { return op_.load(std::memory_order_relaxed); }
+    const char* exchange_op(const char* op) noexcept {
+        return op_.exchange(op, std::memory_order_relaxed);
+    }
 
     /// Fiber side, at the very end. Returns the exception to report (detached, unobserved).
     std::exception_ptr finish(std::exception_ptr error) noexcept;
@@ -66,11 +75,34 @@ private:
     const bool pinned_;
     unsigned start_worker_ = any_worker;
     std::atomic<std::uint8_t> cancel_{no_cancel};
-    Spinlock lock_;  // guards parked_on_, detached_, finished_, error_
+    std::atomic<const char*> op_{nullptr};
+    mutable Spinlock lock_;  // guards parked_on_, detached_, finished_, error_
     WaitSlot* parked_on_ = nullptr;
     bool detached_ = false;
     bool finished_ = false;
     std::exception_ptr error_;
+};
+
+/// Names the blocking call the calling fiber is in until the scope ends (what the watchdog
+/// prints for a parked fiber). Cheap: a context lookup and two relaxed stores, no lock.
+class OpNote {
+public:
+    explicit OpNote(const char* what) noexcept : fiber_(current_fiber_state()) {
+        if (fiber_ != nullptr) {
+            previous_ = fiber_->exchange_op(what);
+        }
+    }
+    ~OpNote() {
+        if (fiber_ != nullptr) {
+            fiber_->exchange_op(previous_);
+        }
+    }
+    OpNote(const OpNote&) = delete;
+    OpNote& operator=(const OpNote&) = delete;
+
+private:
+    FiberState* fiber_;
+    const char* previous_ = nullptr;
 };
 
 /// Boost.Fiber properties of a weft fiber: the link from a context to its FiberState.

@@ -6,6 +6,7 @@
 #include <weft/error.hpp>
 
 #include "fd_state_pool.hpp"
+#include "fiber_state.hpp"
 #include "runtime_impl.hpp"
 #include "worker.hpp"
 
@@ -117,28 +118,34 @@ void IoHandle::close() noexcept {
 }
 
 IoResult IoHandle::recv(std::span<std::byte> buf) noexcept {
+    OpNote note{"recv"};
     return with_ref(state_, [&](Backend& b, FdState& s) { return b.recv(s, buf, read_deadline_); });
 }
 
 IoResult IoHandle::send(std::span<const std::byte> buf) noexcept {
+    OpNote note{"send"};
     return with_ref(state_,
                     [&](Backend& b, FdState& s) { return b.send(s, buf, write_deadline_); });
 }
 
 IoResult IoHandle::sendv(std::span<const iovec> bufs) noexcept {
+    OpNote note{"send"};
     return with_ref(state_,
                     [&](Backend& b, FdState& s) { return b.sendv(s, bufs, write_deadline_); });
 }
 
 IoResult IoHandle::accept(SockAddr& peer, Deadline d) noexcept {
+    OpNote note{"accept"};
     return with_ref(state_, [&](Backend& b, FdState& s) { return b.accept(s, peer, d); });
 }
 
 IoResult IoHandle::connect(const SockAddr& to, Deadline d) noexcept {
+    OpNote note{"connect"};
     return with_ref(state_, [&](Backend& b, FdState& s) { return b.connect(s, to, d); });
 }
 
 IoResult IoHandle::wait(Interest interest, Deadline d) noexcept {
+    OpNote note{"wait for fd readiness"};
     return with_ref(state_, [&](Backend& b, FdState& s) { return b.wait(s, interest, d); });
 }
 

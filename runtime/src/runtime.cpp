@@ -102,9 +102,12 @@ RuntimeImpl::RuntimeImpl(RuntimeOptions options)
     if (requested == BackendKind::automatic && !fallback_reason.empty()) {
         std::fprintf(stderr, "weft: using epoll: %s\n", fallback_reason.c_str());
     }
+    register_runtime(*this);  // for the watchdog's dump (diagnostics.cpp)
 }
 
-RuntimeImpl::~RuntimeImpl() = default;
+RuntimeImpl::~RuntimeImpl() {
+    unregister_runtime(*this);
+}
 
 void RuntimeImpl::run(void (*body)(void*), void* arg) {
     Worker& w = *workers_.front();

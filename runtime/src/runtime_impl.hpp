@@ -46,6 +46,14 @@ public:
     void register_fiber(FiberState& fiber) noexcept;
     void unregister_fiber(FiberState& fiber) noexcept;
     std::size_t live_fibers() const noexcept;
+    /// Calls f(const FiberState&) for each live fiber, under the registry's lock (diagnostics).
+    template <class F>
+    void for_each_fiber(F&& f) const {
+        std::lock_guard lk{registry_mutex_};
+        for (const FiberState* s = fibers_; s != nullptr; s = s->next) {
+            f(*s);
+        }
+    }
     void report_exception(std::string_view fiber_name, std::exception_ptr error) noexcept;
 
     // Work stealing and idle workers (used by PollingAlgorithm).
@@ -84,5 +92,9 @@ private:
 
     OffloadPool offload_pool_;  // last: its threads are joined first (and at the end of run)
 };
+
+/// The Runtimes alive in the process, for diagnostics only (diagnostics.cpp).
+void register_runtime(RuntimeImpl& rt);
+void unregister_runtime(RuntimeImpl& rt) noexcept;
 
 }  // namespace weft::detail

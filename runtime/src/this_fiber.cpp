@@ -35,6 +35,7 @@ void sleep_until(Deadline d, std::error_code& ec) noexcept {
         return;
     }
     detail::WaitSlot slot;
+    detail::OpNote note{"sleep"};
     for (;;) {
         switch (slot.wait(d)) {
             case detail::WakeReason::timed_out:

@@ -28,6 +28,7 @@
 #include <weft/detail/wait_queue.hpp>
 #include <weft/error.hpp>
 
+#include "fiber_state.hpp"
 #include "waiter.hpp"
 
 namespace weft::detail {
@@ -50,6 +51,7 @@ std::error_code WaitQueue::wait(SyncGuard& lk, Deadline d) noexcept {
     tail_ = &node;
     node.linked = true;
     lk.unlock();
+    OpNote note{"a weft sync wait (Mutex, ConditionVariable, Channel or WaitGroup)"};
     const WakeReason reason = node.slot.wait(d);
     lk.lock();
     if (node.linked) {

@@ -27,15 +27,56 @@
 //    so cancellation cannot reach it. io_uring ops use it to wait for their own CQE.
 #include "waiter.hpp"
 
+#include <atomic>
+
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/waker.hpp>
 
 #include <weft/detail/assert.hpp>
+#include <weft/detail/diagnostics.hpp>
 
 #include "fiber_state.hpp"
 
 namespace weft::detail {
+
+namespace {
+
+// Parks in flight, parks with a deadline in flight (pending timers) and parks completed (the
+// watchdog's progress), for weft/detail/diagnostics.hpp: one word, so a park costs one atomic
+// add and its resumption one more, and a reader sees the three fields together. Each field
+// takes 21 bits; `completed` wraps, which only its change matters for.
+std::atomic<std::uint64_t> park_counters{0};
+constexpr std::uint64_t parked_unit = 1;
+constexpr std::uint64_t timed_unit = std::uint64_t{1} << 21;
+constexpr std::uint64_t completed_unit = std::uint64_t{1} << 42;
+constexpr std::uint64_t field_mask = timed_unit - 1;
+
+struct ParkCount {
+    explicit ParkCount(bool timed) noexcept : units_(parked_unit + (timed ? timed_unit : 0)) {
+        park_counters.fetch_add(units_, std::memory_order_relaxed);
+    }
+    ~ParkCount() { park_counters.fetch_add(completed_unit - units_, std::memory_order_relaxed); }
+    ParkCount(const ParkCount&) = delete;
+    ParkCount& operator=(const ParkCount&) = delete;
+
+private:
+    std::uint64_t units_;
+};
+
+}  // namespace
+
+std::size_t parked_fibers() noexcept {
+    return park_counters.load(std::memory_order_relaxed) & field_mask;
+}
+
+std::size_t pending_deadlines() noexcept {
+    return (park_counters.load(std::memory_order_relaxed) >> 21) & field_mask;
+}
+
+std::uint64_t parks_completed() noexcept {
+    return park_counters.load(std::memory_order_relaxed) >> 42;
+}
 
 struct Waiter {
     boost::fibers::waker waker;
@@ -89,6 +130,7 @@ WakeReason WaitSlot::wait(Deadline d) noexcept {
         w.waker = ctx->create_waker();
         waiter_ = &w;
         parked = true;
+        ParkCount count{!d.is_never()};
         if (d.is_never()) {
             ctx->suspend(lk);
         } else {
@@ -127,6 +169,7 @@ void WaitSlot::wait_uninterruptible() noexcept {
     WEFT_ASSERT(waiter_ == nullptr, "two fibers parked in one wait slot");
     w.waker = ctx->create_waker();
     waiter_ = &w;
+    ParkCount count{false};
     ctx->suspend(lk);
     // The claimer wakes us under the lock: taking it once more means it is done with `w`.
     lk.lock();
@@ -199,6 +242,11 @@ bool FiberState::consume_cancel() noexcept {
 void FiberState::set_parked_on(WaitSlot* slot) noexcept {
     SpinlockGuard lk{lock_};
     parked_on_ = slot;
+}
+
+bool FiberState::is_parked() const noexcept {
+    SpinlockGuard lk{lock_};
+    return parked_on_ != nullptr;
 }
 
 std::exception_ptr FiberState::finish(std::exception_ptr error) noexcept {

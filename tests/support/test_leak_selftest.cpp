@@ -20,3 +20,13 @@ TEST_CASE("leaks a fiber", "[.leak-selftest]") {
     });
     CHECK_FALSE(kept.joinable());
 }
+
+TEST_CASE("hangs with a parked fiber", "[.watchdog-selftest]") {
+    // Run with WEFT_TEST_WATCHDOG_S=1: the watchdog must end the run and name the fiber.
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        weft::spawn([] { weft::this_fiber::sleep_for(std::chrono::hours{1}); },
+                    weft::FiberOptions{.name = "stuck"})
+            .join();
+    });
+}
