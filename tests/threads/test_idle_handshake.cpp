@@ -23,7 +23,8 @@ using weft::detail::WakeupFd;
 using weft::test::Item;
 using weft::test::ItemQueue;
 
-TEST_CASE("IdleSet: enter backs off when work is elsewhere; one claim per sleeper", "[threads]") {
+TEST_CASE("IdleSet: enter backs off when work is elsewhere, a sleeper is claimed once",
+          "[threads]") {
     IdleSet idle{3};
     CHECK_FALSE(idle.any());
     CHECK_FALSE(idle.enter(1, [] { return true; }));  // work elsewhere: must not block
