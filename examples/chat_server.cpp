@@ -63,24 +63,33 @@ private:
     std::vector<std::shared_ptr<Client>> clients_;
 };
 
-// Sends queued messages, coalescing whatever is queued into one write.
+// Sends queued messages, coalescing whatever is queued into one write. A client that takes
+// no bytes for write_timeout is dropped like one whose queue overflowed.
 void write_loop(Client& c) {
     weft::net::BufferedWriter out{c.stream, 16 * 1024};
     std::error_code ec;
-    while (!ec && !c.dropped) {
-        auto msg = c.outbox.pop(weft::Deadline::never(), ec);  // errc::closed ends the loop
+    while (!c.dropped) {
+        auto msg = c.outbox.pop(weft::Deadline::never(), ec);
+        if (!msg) {
+            break;  // closed and drained: the session has ended
+        }
+        c.stream.set_write_deadline(weft::Deadline::after(write_timeout));
         std::error_code more;
         for (; msg && !ec; msg = c.outbox.try_pop(more)) {
             out.write(weft::net::as_bytes(**msg), ec);
         }
-        c.stream.set_write_deadline(weft::Deadline::after(write_timeout));
         if (!ec) {
             out.flush(ec);
         }
+        if (ec) {
+            c.dropped = true;
+        }
     }
     if (c.dropped) {
+        // After a failed write the client may hold half a line: start a new one.
+        const std::string_view bye = "\n* you fell too far behind; disconnected\n";
         c.stream.set_write_deadline(weft::Deadline::after(1s));
-        c.stream.write_all(weft::net::as_bytes("* you fell too far behind; disconnected\n"), ec);
+        c.stream.write_all(weft::net::as_bytes(ec ? bye : bye.substr(1)), ec);
         c.stream.close();  // wakes the session, parked in a read
     } else {
         c.stream.shutdown(weft::net::Shutdown::write, ec);  // EOF after what was sent
@@ -91,11 +100,12 @@ void session(Room& room, weft::net::BufferPool& pool, weft::net::TcpStream strea
     auto me = std::make_shared<Client>(std::move(stream), "user" + std::to_string(id));
     auto writer = weft::spawn([me] { write_loop(*me); });
     room.join(me);
+    std::error_code ec;
+    me->outbox.try_push(std::make_shared<const std::string>("* welcome, " + me->name + "\n"), ec);
     room.broadcast(me.get(), "* " + me->name + " joined\n");
 
     weft::net::BufferedReader in{me->stream, pool};
     weft::framing::LineParser lines{{.max_length = max_line}};
-    std::error_code ec;
     while (auto line = weft::framing::read_line(in, lines, ec)) {
         if (*line == "/quit") {
             break;
@@ -103,19 +113,19 @@ void session(Room& room, weft::net::BufferPool& pool, weft::net::TcpStream strea
         room.broadcast(me.get(), me->name + ": " + std::string{*line} + "\n");
     }
     if (ec == weft::framing::errc::line_too_long || ec == weft::errc::pool_exhausted) {
-        std::error_code ignored;
-        me->outbox.try_push(std::make_shared<const std::string>("* " + ec.message() + "\n"),
-                            ignored);
+        me->outbox.try_push(std::make_shared<const std::string>("* " + ec.message() + "\n"), ec);
     }
     room.leave(me.get());
     me->outbox.close();  // the writer sends what is queued, then shuts down its side
     writer.join();
-    // Linger: read until the client closes (or 2 s), so that closing with unread input
-    // (e.g. the rest of an overlong line) cannot reset the connection before the client
-    // has read our last words.
+    // Linger (at most 2 s and 64 KiB): closing with unread input (the rest of an overlong
+    // line) would reset the connection before the client has read our last words.
     me->stream.set_read_deadline(weft::Deadline::after(2s));
     std::array<std::byte, 4096> sink;
-    while (me->stream.read_some(sink, ec) > 0) {
+    for (std::size_t n = 0, total = 0; total < 64 * 1024; total += n) {
+        if (n = me->stream.read_some(sink, ec); n == 0) {
+            break;
+        }
     }
     room.broadcast(nullptr, "* " + me->name + (me->dropped ? " was dropped\n" : " left\n"));
 }

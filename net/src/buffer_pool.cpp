@@ -17,6 +17,7 @@
 #include <boost/fiber/detail/spinlock.hpp>
 
 #include <weft/detail/assert.hpp>
+#include <weft/detail/sys.hpp>
 #include <weft/detail/throw_error.hpp>
 #include <weft/error.hpp>
 #include <weft/net/buffer_pool.hpp>
@@ -58,10 +59,14 @@ std::size_t round_up(std::size_t n, std::size_t to) {
     return (n + to - 1) / to * to;
 }
 
-std::byte* map_slab(std::size_t bytes) {
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? nullptr : static_cast<std::byte*>(p);
+std::byte* map_slab(std::size_t bytes, std::error_code& ec) {
+    const auto r = detail::sys::mmap(bytes, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+    if (!r.ok()) {
+        ec = {r.err, std::system_category()};
+        return nullptr;
+    }
+    return reinterpret_cast<std::byte*>(r.value);
 }
 
 }  // namespace
@@ -76,11 +81,17 @@ BufferPool::BufferPool(BufferPoolOptions options)
         throw std::invalid_argument(
             "BufferPool: buffer_size, buffers_per_slab and max_slabs must be positive");
     }
+    const std::size_t max = std::numeric_limits<std::size_t>::max();
+    if (options.buffer_size > max / 2 || per_slab_ > max / buffer_size_ ||
+        max_slabs_ > max / per_slab_) {
+        throw std::invalid_argument(
+            "BufferPool: buffer_size x buffers_per_slab x max_slabs overflows");
+    }
     lists_ = std::make_unique<FreeList[]>(list_count_);
-    slabs_.reserve(max_slabs_);
-    std::byte* base = map_slab(buffer_size_ * per_slab_);
+    std::error_code ec;
+    std::byte* base = map_slab(buffer_size_ * per_slab_, ec);
     if (base == nullptr) {
-        detail::throw_error(std::error_code{errno, std::system_category()}, "BufferPool",
+        detail::throw_error(ec, "BufferPool",
                             "mmap of " + std::to_string(buffer_size_ * per_slab_) + " bytes");
     }
     slabs_.push_back({base, buffer_size_ * per_slab_});
@@ -89,7 +100,7 @@ BufferPool::BufferPool(BufferPoolOptions options)
 BufferPool::~BufferPool() {
     WEFT_ASSERT(in_use() == 0, "BufferPool destroyed while buffers are still leased");
     for (const Slab& s : slabs_) {
-        ::munmap(s.base, s.bytes);
+        detail::sys::munmap(s.base, s.bytes);
     }
 }
 
@@ -108,11 +119,17 @@ std::byte* BufferPool::carve(bool may_grow) noexcept {
         if (!may_grow || slabs_.size() == max_slabs_) {
             return nullptr;
         }
-        std::byte* base = map_slab(buffer_size_ * per_slab_);
+        std::error_code ec;
+        std::byte* base = map_slab(buffer_size_ * per_slab_, ec);
         if (base == nullptr) {
             return nullptr;  // reported as exhaustion: the pool cannot grow
         }
-        slabs_.push_back({base, buffer_size_ * per_slab_});
+        try {
+            slabs_.push_back({base, buffer_size_ * per_slab_});
+        } catch (const std::bad_alloc&) {
+            detail::sys::munmap(base, buffer_size_ * per_slab_);
+            return nullptr;
+        }
         carved_ = 0;
     }
     return slabs_.back().base + buffer_size_ * carved_++;

@@ -105,17 +105,14 @@ void BufferedWriter::write(std::span<const ConstBuffer> bufs, std::error_code& e
                 return;
             }
         }
-        const std::size_t head = std::min(b.size(), cap - size_);
-        std::memcpy(data_ + size_, b.data(), head);
-        size_ += head;
-        if (head < b.size()) {  // full: flush, then the rest (< cap / 2) fits
+        if (b.size() > cap - size_) {  // flush first: a small write is taken whole or not at all
             flush(ec);
             if (ec) {
                 return;
             }
-            std::memcpy(data_, b.data() + head, b.size() - head);
-            size_ = b.size() - head;
         }
+        std::memcpy(data_ + size_, b.data(), b.size());
+        size_ += b.size();
     }
     if (nlarge != 0) {
         write_through(std::span{large.data(), nlarge}, ec);

@@ -49,8 +49,21 @@ T or_throw(T value, std::error_code ec, std::string_view op) {
     return value;
 }
 
-bool contains(net::ConstBuffer hay, std::string_view needle) noexcept {
-    return net::as_string(hay).find(needle) != std::string_view::npos;
+// Whether payload + delimiter would read back with the first delimiter anywhere but right
+// after the payload: inside the payload, or straddling its end (the payload's last k bytes
+// start the delimiter, and the delimiter's first d - k bytes equal its last d - k).
+bool ends_early(std::string_view payload, std::string_view delimiter) noexcept {
+    if (payload.find(delimiter) != std::string_view::npos) {
+        return true;
+    }
+    const std::size_t d = delimiter.size();
+    for (std::size_t k = 1; k < d && k <= payload.size(); ++k) {
+        if (payload.substr(payload.size() - k) == delimiter.substr(0, k) &&
+            delimiter.substr(0, d - k) == delimiter.substr(k)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace
@@ -111,6 +124,10 @@ void write_line(net::BufferedWriter& w, const LineParser& p, std::string_view li
         ec = make_error_code(errc::malformed);  // it would read back as two lines
         return;
     }
+    if (!crlf && line.ends_with('\r')) {
+        ec = make_error_code(errc::malformed);  // "x\r" + "\n" would read back as "x"
+        return;
+    }
     const std::array<net::ConstBuffer, 2> parts = {net::as_bytes(line),
                                                    net::as_bytes(crlf ? "\r\n" : "\n")};
     w.write(parts, ec);
@@ -130,8 +147,8 @@ void write_frame(net::BufferedWriter& w, const DelimitedParser& p, net::ConstBuf
         ec = make_error_code(errc::frame_too_large);
         return;
     }
-    if (contains(payload, delimiter)) {
-        ec = make_error_code(errc::malformed);  // it would read back as two frames
+    if (ends_early(net::as_string(payload), delimiter)) {
+        ec = make_error_code(errc::malformed);  // it would not read back as this one frame
         return;
     }
     const std::array<net::ConstBuffer, 2> parts = {payload, net::as_bytes(delimiter)};

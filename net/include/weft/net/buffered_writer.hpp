@@ -20,8 +20,10 @@ namespace weft::net {
 /// cannot report an error); bytes still buffered then are dropped, and pending() says how
 /// many.
 ///
-/// Errors are the stream's, plus errc::pool_exhausted when no buffer can be leased. After
-/// an error the bytes not yet written stay buffered; the stream is usually broken then.
+/// Errors are the stream's, plus errc::pool_exhausted when no buffer can be leased. A small
+/// write is taken whole or not at all; after an error the bytes not yet written stay
+/// buffered (pending()), and of a multi-buffer write() the buffers before the failing one
+/// may have been taken. The stream is usually broken by then: close it.
 /// One fiber at a time may use a writer.
 class BufferedWriter {
 public:
