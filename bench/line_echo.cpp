@@ -18,8 +18,6 @@
 #include "alloc_counter.hpp"
 #include "example_options.hpp"
 
-using namespace std::chrono_literals;
-
 namespace {
 
 // Process-wide on purpose: this is a benchmark harness, and the signal handler reads them.
@@ -63,28 +61,17 @@ int main(int argc, char* argv[]) {
         sa.sa_flags = SA_RESTART;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGUSR1, &sa, nullptr);
+        // 16 KiB read + write buffers for up to 2 x 16384 connections; outlives the runtime.
+        weft::net::BufferPool pool{
+            {.buffer_size = 16 * 1024, .buffers_per_slab = 4096, .max_slabs = 8}};
         weft::Runtime runtime{opt.runtime};
         return runtime.run([&] {
-            // 16 KiB read + write buffers for up to 2 x 16384 connections, mapped up front.
-            weft::net::BufferPool pool{
-                {.buffer_size = 16 * 1024, .buffers_per_slab = 4096, .max_slabs = 8}};
-            auto listener = weft::net::TcpListener::bind(opt.address);
+            auto server = weft::net::TcpServer::bind(opt.address);
             std::printf("line_echo: listening on %s (%s backend)\n",
-                        listener.local_endpoint().to_string().c_str(),
+                        server.local_endpoint().to_string().c_str(),
                         std::string{weft::to_string(runtime.backend())}.c_str());
             std::fflush(stdout);
-            for (;;) {
-                std::error_code ec;
-                weft::net::TcpStream conn = listener.accept(weft::Deadline::never(), ec);
-                if (ec) {
-                    std::fprintf(stderr, "line_echo: accept: %s\n", ec.message().c_str());
-                    weft::this_fiber::sleep_for(10ms);
-                    continue;
-                }
-                weft::spawn([&pool, conn = std::move(conn)]() mutable {
-                    line_echo(conn, pool);
-                }).detach();
-            }
+            server.serve([&pool](weft::net::TcpStream conn) { line_echo(conn, pool); });
             return 0;
         });
     } catch (const std::exception& e) {

@@ -133,34 +133,19 @@ void session(Room& room, weft::net::BufferPool& pool, weft::net::TcpStream strea
 int main(int argc, char* argv[]) {
     try {
         examples::Options opt = examples::parse_options(argc, argv, "127.0.0.1:7001");
+        // Made before the Runtime, so they outlive every session it runs.
+        weft::net::BufferPool pool{{.buffer_size = 4096, .max_slabs = 64}};  // 4 KiB reads
+        Room room;
         weft::Runtime runtime{opt.runtime};
         return runtime.run([&] {
-            // One slab of 4 KiB read buffers, growing to at most 64k clients' worth.
-            weft::net::BufferPool pool{{.buffer_size = 4096, .max_slabs = 64}};
-            Room room;
-            auto listener = weft::net::TcpListener::bind(opt.address);
+            // The accept loop (backing off while out of fds or memory) is TcpServer's.
+            auto server = weft::net::TcpServer::bind(opt.address);
             std::printf("chat_server: listening on %s\n",
-                        listener.local_endpoint().to_string().c_str());
+                        server.local_endpoint().to_string().c_str());
             std::fflush(stdout);
-            weft::net::AcceptBackoff backoff;
-            for (int id = 1;; ++id) {
-                std::error_code ec;
-                weft::net::TcpStream conn = listener.accept(weft::Deadline::never(), ec);
-                if (ec) {
-                    // Out of fds (EMFILE/ENFILE) or memory: the connection waits in the backlog.
-                    // Pause 1 ms, doubling to 100 ms while it lasts, instead of spinning; log once
-                    // per run.
-                    if (backoff.failures() == 0) {
-                        std::fprintf(stderr, "chat_server: accept: %s\n", ec.message().c_str());
-                    }
-                    weft::this_fiber::sleep_for(backoff.next());
-                    continue;
-                }
-                backoff.reset();
-                weft::spawn([&room, &pool, conn = std::move(conn), id]() mutable {
-                    session(room, pool, std::move(conn), id);
-                }).detach();
-            }
+            std::atomic<int> ids{0};
+            server.serve(
+                [&](weft::net::TcpStream conn) { session(room, pool, std::move(conn), ++ids); });
             return 0;
         });
     } catch (const std::exception& e) {

@@ -51,32 +51,14 @@ void serve(weft::net::TcpStream conn, weft::net::BufferPool& pool) {
 
 int run_server(int argc, char* argv[]) {
     examples::Options opt = examples::parse_options(argc, argv, "127.0.0.1:7002");
+    weft::net::BufferPool pool{{.buffer_size = 16 * 1024, .max_slabs = 16}};  // outlives runtime
     weft::Runtime runtime{opt.runtime};
     return runtime.run([&] {
-        weft::net::BufferPool pool{{.buffer_size = 16 * 1024, .max_slabs = 16}};
-        auto listener = weft::net::TcpListener::bind(opt.address);
+        auto server = weft::net::TcpServer::bind(opt.address);
         std::printf("length_prefixed_echo: listening on %s\n",
-                    listener.local_endpoint().to_string().c_str());
+                    server.local_endpoint().to_string().c_str());
         std::fflush(stdout);
-        weft::net::AcceptBackoff backoff;
-        for (;;) {
-            std::error_code ec;
-            weft::net::TcpStream conn = listener.accept(weft::Deadline::never(), ec);
-            if (ec) {
-                // Out of fds (EMFILE/ENFILE) or memory: the connection waits in the backlog. Pause
-                // 1 ms, doubling to 100 ms while it lasts, instead of spinning; log once per run.
-                if (backoff.failures() == 0) {
-                    std::fprintf(stderr, "length_prefixed_echo: accept: %s\n",
-                                 ec.message().c_str());
-                }
-                weft::this_fiber::sleep_for(backoff.next());
-                continue;
-            }
-            backoff.reset();
-            weft::spawn([&pool, conn = std::move(conn)]() mutable {
-                serve(std::move(conn), pool);
-            }).detach();
-        }
+        server.serve([&pool](weft::net::TcpStream conn) { serve(std::move(conn), pool); });
         return 0;
     });
 }

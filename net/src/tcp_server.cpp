@@ -1,6 +1,7 @@
 // TcpServer: the accept loop every server needs, once, with its error handling.
 #include <chrono>
 #include <cstdio>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -42,11 +43,17 @@ void accept_loop(TcpListener& listener, const std::shared_ptr<const Handler>& ha
         TcpStream conn = listener.accept(Deadline::never(), ec);
         if (!ec) {
             backoff.reset();
-            // Queued on this worker; the acceptor goes on draining the backlog first.
-            spawn([handler, conn = std::move(conn)]() mutable {
-                (*handler)(std::move(conn));
-            }).detach();
-            continue;
+            try {
+                // Queued on this worker; the acceptor goes on draining the backlog first.
+                spawn([handler, conn = std::move(conn)]() mutable {
+                    (*handler)(std::move(conn));
+                }).detach();
+                continue;
+            } catch (const std::system_error& e) {
+                ec = e.code();  // no memory for a fiber stack: that connection is closed
+            } catch (const std::bad_alloc&) {
+                ec = std::make_error_code(std::errc::not_enough_memory);
+            }
         }
         if (ec == errc::closed || ec == errc::cancelled) {
             return;
