@@ -61,6 +61,11 @@ IoResult io_loop(WaitSlot& slot, Deadline d, Syscall&& call) noexcept {
         if (!would_block(r.err)) {
             return {0, os_error(r.err)};
         }
+        if (r.injected) {
+            // A fault-seam EAGAIN (sys.hpp) pretends the fd was not ready: give the edge the
+            // kernel would then owe us, or a fd whose edge was already taken waits forever.
+            slot.notify_ready();
+        }
         WakeReason why = slot.wait(d);
         if (why != WakeReason::ready) {
             return {0, wake_error(why)};
@@ -155,9 +160,13 @@ IoResult EpollBackend::recv(FdState& fd, std::span<std::byte> buf, Deadline d) n
             return {0, wake_error(why)};
         }
     }
-    IoResult r =
-        io_loop(fd.read_slot, d, [&] { return sys::recv(fd.fd, buf.data(), buf.size(), 0); });
-    fd.read_drained = !r.ec && r.n > 0 && r.n < buf.size();
+    bool injected = false;  // a short read from the fault seam drained nothing
+    IoResult r = io_loop(fd.read_slot, d, [&] {
+        sys::SysResult s = sys::recv(fd.fd, buf.data(), buf.size(), 0);
+        injected = s.injected;
+        return s;
+    });
+    fd.read_drained = !r.ec && r.n > 0 && r.n < buf.size() && !injected;
     return r;
 }
 

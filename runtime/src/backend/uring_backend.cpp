@@ -28,8 +28,14 @@
 //
 // A slot may hold a stale token (the CQE of an op whose fiber had already been claimed):
 // the waiting loops check their own op's `done`, so a token only costs one extra turn.
+//
+// Faults (sys.hpp): run_op asks the seam about each op it submits; an injected error is a NOP
+// submitted in the op's place whose completion carries -err, a short result shortens the
+// length the op is prepared with. -EAGAIN and -EINTR completions never reach the caller: an
+// op starts over (recv, send, accept, poll) or is resubmitted (connect).
 #include "uring_backend.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <netinet/in.h>
 #include <poll.h>
@@ -105,8 +111,8 @@ IoResult to_result(UringCompletion c) noexcept {
 
 // Try the syscall (if try_first); on EAGAIN submit the op and park until it completes.
 template <class Attempt, class Prep>
-IoResult io(UringBackend& ring, WaitSlot& slot, Deadline d, bool try_first, Attempt&& attempt,
-            Prep&& prep) noexcept {
+IoResult io(UringBackend& ring, WaitSlot& slot, Deadline d, sys::Call kind, bool try_first,
+            Attempt&& attempt, Prep&& prep) noexcept {
     for (;;) {
         if (try_first) {
             sys::SysResult r = attempt();
@@ -120,7 +126,7 @@ IoResult io(UringBackend& ring, WaitSlot& slot, Deadline d, bool try_first, Atte
                 return {0, wake_error(expired(slot, d))};
             }
         }
-        UringCompletion c = ring.run_op(slot, d, prep);
+        UringCompletion c = ring.run_op(slot, d, kind, prep);
         if (c.res != -EAGAIN && c.res != -EINTR) {
             return to_result(c);
         }
@@ -134,12 +140,18 @@ IoResult io(UringBackend& ring, WaitSlot& slot, Deadline d, bool try_first, Atte
 }  // namespace
 
 template <class Prep>
-UringCompletion UringBackend::run_op(WaitSlot& slot, Deadline d, Prep&& prep) noexcept {
+UringCompletion UringBackend::run_op(WaitSlot& slot, Deadline d, sys::Call kind,
+                                     Prep&& prep) noexcept {
     UringOp op;
     op.slot = &slot;
     const std::uint64_t key = next_key(&op);
+    const sys::Fault fault = sys::fault(kind);
     io_uring_sqe* sqe = get_sqe();
-    prep(sqe);
+    if (fault.err != 0) {
+        io_uring_prep_nop(sqe);
+    } else {
+        prep(sqe, fault.limit);
+    }
     io_uring_sqe_set_data64(sqe, key);
     UringCompletion c;
     while (!op.done.load(std::memory_order_acquire)) {
@@ -154,18 +166,19 @@ UringCompletion UringBackend::run_op(WaitSlot& slot, Deadline d, Prep&& prep) no
             slot.wait_uninterruptible();
         } while (!op.done.load(std::memory_order_acquire));
     }
-    c.res = op.res;
+    c.res = fault.err != 0 && op.res >= 0 ? -fault.err : op.res;
     return c;
 }
 
 IoResult UringBackend::accept_once(FdState& fd, SockAddr& peer, Deadline d) noexcept {
     return io(
-        current_ring(*this), fd.read_slot, d, try_first_policy.accept || d.has_passed(),
+        current_ring(*this), fd.read_slot, d, sys::Call::accept4,
+        try_first_policy.accept || d.has_passed(),
         [&] {
             peer.len = sizeof(peer.storage);
             return sys::accept4(fd.fd, peer.get(), &peer.len, accept_flags);
         },
-        [&](io_uring_sqe* sqe) {
+        [&](io_uring_sqe* sqe, std::size_t) {
             peer.len = sizeof(peer.storage);
             io_uring_prep_accept(sqe, fd.fd, peer.get(), &peer.len, accept_flags);
         });
@@ -182,9 +195,13 @@ IoResult UringBackend::connect(FdState& fd, const SockAddr& to, Deadline d) noex
         }
         return {0, wake_error(expired(fd.write_slot, d))};
     }
-    UringCompletion c = current_ring(*this).run_op(fd.write_slot, d, [&](io_uring_sqe* sqe) {
-        io_uring_prep_connect(sqe, fd.fd, to.get(), to.len);
-    });
+    UringCompletion c;
+    do {  // an interrupted connect (only ever injected) is submitted again
+        c = current_ring(*this).run_op(fd.write_slot, d, sys::Call::connect,
+                                       [&](io_uring_sqe* sqe, std::size_t) {
+                                           io_uring_prep_connect(sqe, fd.fd, to.get(), to.len);
+                                       });
+    } while (c.why == WakeReason::ready && c.res == -EINTR);
     if (c.why == WakeReason::ready && (c.res == -EINPROGRESS || c.res == -EALREADY)) {
         // A kernel that hands the handshake back: wait for it like epoll does.
         IoResult w = wait(fd, Interest::write, d);
@@ -203,28 +220,38 @@ IoResult UringBackend::connect(FdState& fd, const SockAddr& to, Deadline d) noex
 
 IoResult UringBackend::recv(FdState& fd, std::span<std::byte> buf, Deadline d) noexcept {
     return io(
-        current_ring(*this), fd.read_slot, d, try_first_policy.recv || d.has_passed(),
+        current_ring(*this), fd.read_slot, d, sys::Call::recv,
+        try_first_policy.recv || d.has_passed(),
         [&] { return sys::recv(fd.fd, buf.data(), buf.size(), 0); },
-        [&](io_uring_sqe* sqe) { io_uring_prep_recv(sqe, fd.fd, buf.data(), buf.size(), 0); });
+        [&](io_uring_sqe* sqe, std::size_t limit) {
+            io_uring_prep_recv(sqe, fd.fd, buf.data(), std::min(buf.size(), limit), 0);
+        });
 }
 
 IoResult UringBackend::send(FdState& fd, std::span<const std::byte> buf, Deadline d) noexcept {
     return io(
-        current_ring(*this), fd.write_slot, d, try_first_policy.send || d.has_passed(),
+        current_ring(*this), fd.write_slot, d, sys::Call::send,
+        try_first_policy.send || d.has_passed(),
         [&] { return sys::send(fd.fd, buf.data(), buf.size(), MSG_NOSIGNAL); },
-        [&](io_uring_sqe* sqe) {
-            io_uring_prep_send(sqe, fd.fd, buf.data(), buf.size(), MSG_NOSIGNAL);
+        [&](io_uring_sqe* sqe, std::size_t limit) {
+            io_uring_prep_send(sqe, fd.fd, buf.data(), std::min(buf.size(), limit), MSG_NOSIGNAL);
         });
 }
 
 IoResult UringBackend::sendv(FdState& fd, std::span<const iovec> bufs, Deadline d) noexcept {
-    msghdr msg{};  // on this frame, which outlives the op
+    msghdr msg{};  // on this frame, which outlives the op (so do `first` and `cut`)
     msg.msg_iov = const_cast<iovec*>(bufs.data());
     msg.msg_iovlen = bufs.size();
+    iovec first;
+    msghdr cut;
     return io(
-        current_ring(*this), fd.write_slot, d, try_first_policy.send || d.has_passed(),
+        current_ring(*this), fd.write_slot, d, sys::Call::sendmsg,
+        try_first_policy.send || d.has_passed(),
         [&] { return sys::sendmsg(fd.fd, &msg, MSG_NOSIGNAL); },
-        [&](io_uring_sqe* sqe) { io_uring_prep_sendmsg(sqe, fd.fd, &msg, MSG_NOSIGNAL); });
+        [&](io_uring_sqe* sqe, std::size_t limit) {
+            io_uring_prep_sendmsg(sqe, fd.fd, sys::limit_msg(&msg, limit, first, cut),
+                                  MSG_NOSIGNAL);
+        });
 }
 
 IoResult UringBackend::wait(FdState& fd, Interest interest, Deadline d) noexcept {
@@ -233,8 +260,12 @@ IoResult UringBackend::wait(FdState& fd, Interest interest, Deadline d) noexcept
     const unsigned mask = read ? POLLIN | POLLRDHUP : POLLOUT;
     // No shortcut for a passed deadline: the poll is submitted and cancelled at once, and
     // reports readiness the kernel already had.
-    UringCompletion c = current_ring(*this).run_op(
-        slot, d, [&](io_uring_sqe* sqe) { io_uring_prep_poll_add(sqe, fd.fd, mask); });
+    UringCompletion c;
+    do {  // -EAGAIN / -EINTR: the kernel gave up without an answer; ask again
+        c = current_ring(*this).run_op(
+            slot, d, sys::Call::poll,
+            [&](io_uring_sqe* sqe, std::size_t) { io_uring_prep_poll_add(sqe, fd.fd, mask); });
+    } while (c.why == WakeReason::ready && (c.res == -EAGAIN || c.res == -EINTR));
     IoResult r = to_result(c);
     r.n = 0;
     return r;

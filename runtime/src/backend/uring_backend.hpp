@@ -9,6 +9,8 @@
 
 #include <liburing.h>
 
+#include <weft/detail/sys.hpp>
+
 #include "backend.hpp"
 #include "wakeup_fd.hpp"
 
@@ -92,11 +94,12 @@ public:
     /// and WEFT_IO_URING_MULTISHOT_ACCEPT did not turn it off).
     bool multishot_accept() const noexcept { return multishot_accept_; }
 
-    /// Fiber side, on this ring's worker: submits the op `prep` fills in, parks in `slot`
-    /// until its CQE, or until deadline, cancel or close, which cancel it in the kernel;
-    /// returns only once its CQE has been reaped.
+    /// Fiber side, on this ring's worker: submits the op `prep(sqe, limit)` fills in (its
+    /// length at most `limit`: the fault seam's short result), parks in `slot` until its CQE,
+    /// or until deadline, cancel or close, which cancel it in the kernel; returns only once
+    /// its CQE has been reaped. `kind` names the op to the fault seam (sys.hpp).
     template <class Prep>
-    UringCompletion run_op(WaitSlot& slot, Deadline d, Prep&& prep) noexcept;
+    UringCompletion run_op(WaitSlot& slot, Deadline d, sys::Call kind, Prep&& prep) noexcept;
 
 private:
     io_uring_sqe* get_sqe() noexcept;
