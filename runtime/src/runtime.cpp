@@ -178,6 +178,7 @@ void RuntimeImpl::start_worker_threads() {
     }
     stop_ = false;
     std::latch installed{static_cast<std::ptrdiff_t>(workers_.size() - 1)};
+    wakers_done_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(workers_.size()));
     try {
         for (std::size_t i = 1; i < workers_.size(); ++i) {
             threads_.emplace_back(
@@ -187,6 +188,7 @@ void RuntimeImpl::start_worker_threads() {
         // Threads that did start count down; the missing ones never will.
         for (std::size_t i = threads_.size() + 1; i < workers_.size(); ++i) {
             installed.count_down();
+            wakers_done_->count_down();
         }
         installed.wait();
         stop_worker_threads();
@@ -202,7 +204,8 @@ void RuntimeImpl::worker_thread(Worker& w, std::latch& installed) noexcept {
         // The thread's main context parks here; meanwhile its dispatcher runs fibers.
         std::unique_lock lk{stop_mutex_};
         stop_cv_.wait(lk, [this] { return stop_; });
-    }
+    }  // the unlock may wake another worker's main context, through its algorithm
+    wakers_done_->arrive_and_wait();
     w.uninstall();
 }
 
@@ -215,10 +218,12 @@ void RuntimeImpl::stop_worker_threads() noexcept {
         stop_ = true;
     }
     stop_cv_.notify_all();
+    wakers_done_->count_down();
     for (std::thread& t : threads_) {
         t.join();
     }
     threads_.clear();
+    wakers_done_.reset();
 }
 
 boost::fibers::context* RuntimeImpl::steal_for(Worker& thief) noexcept {

@@ -89,6 +89,11 @@ private:
     boost::fibers::mutex stop_mutex_;
     boost::fibers::condition_variable stop_cv_;
     bool stop_ = false;  // guarded by stop_mutex_
+    // Counted down by each worker thread, and by the thread that stops them, once it will
+    // make no more fiber-level wake-up (stop_cv_ notify, stop_mutex_ unlock): a wake-up of a
+    // worker's main context ends in that worker's scheduling algorithm (algo_->notify()), so
+    // no worker may uninstall (destroy) its algorithm before every thread is past its last.
+    std::unique_ptr<std::latch> wakers_done_;
 
     OffloadPool offload_pool_;  // last: its threads are joined first (and at the end of run)
 };
