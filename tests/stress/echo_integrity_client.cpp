@@ -71,7 +71,8 @@ private:
 
     [[noreturn]] void report(std::chrono::seconds limit) {
         std::fprintf(stderr,
-                     "echo_integrity: STALLED: no byte written or verified for %lld s; %zu of %zu "
+                     "echo_integrity: STALLED: no connect, no byte written or verified for %lld s; "
+                     "%zu of %zu "
                      "connections finished. Unfinished ones (first 10):\n",
                      static_cast<long long>(limit.count()), run_.finished.load(), conns_.size());
         int shown = 0;

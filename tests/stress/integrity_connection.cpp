@@ -37,6 +37,7 @@ void Connection::connect() {
     if (!ec) {
         conn_.set_nodelay(true, ec);  // so that pieces leave as separate segments
     }
+    run_.progress.fetch_add(1, std::memory_order_relaxed);  // a connect is progress too
     if (ec) {
         run_.fail("connection " + std::to_string(stream_.id()) + ": connect to " +
                   run_.endpoint.to_string() + ": " + ec.message());

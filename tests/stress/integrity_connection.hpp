@@ -35,7 +35,7 @@ struct Run {
     net::Endpoint endpoint;
     ServerProcess* server = nullptr;         ///< null when testing an external server
     WaitGroup* start_gate = nullptr;         ///< writers wait for it: every connection is up first
-    std::atomic<std::uint64_t> progress{0};  ///< bytes written plus bytes verified
+    std::atomic<std::uint64_t> progress{0};  ///< connects, bytes written, bytes verified
     std::atomic<std::size_t> finished{0};    ///< connections fully verified
     std::atomic<bool> failed{false};         ///< set by the first fail(), which exits
 
