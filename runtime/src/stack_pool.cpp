@@ -82,6 +82,11 @@ void* StackPool::allocate() {
         sys::munmap(base, page_ + usable_);
         throw_stack_error(g.err, "guard page mprotect", live);
     }
+#if defined(__SANITIZE_ADDRESS__)
+    // The shadow of an earlier mapping at this address may still hold redzones; the header
+    // is written now, the rest when a fiber gets the stack.
+    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(base) + page_, usable_);
+#endif
     overflow::register_stack(base, page_, usable_);
     lk.lock();
     ++in_use_;
@@ -107,7 +112,6 @@ std::size_t StackPool::in_use() const noexcept {
 
 boost::context::stack_context StackAllocator::allocate() {
     void* base = pool_->allocate();
-    overflow::set_stack_owner(base, pool_->guard_size(), pool_->usable_size(), fiber_name_);
     boost::context::stack_context sctx;
     sctx.size = pool_->usable_size() - overflow::header_size;
     sctx.sp = static_cast<char*>(base) + pool_->guard_size() + sctx.size;
@@ -116,6 +120,7 @@ boost::context::stack_context StackAllocator::allocate() {
     // mapping where an unmapped one was): clear their redzones.
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(sctx.sp) - sctx.size, sctx.size);
 #endif
+    overflow::set_stack_owner(base, pool_->guard_size(), pool_->usable_size(), fiber_name_);
     return sctx;
 }
 
