@@ -1,11 +1,11 @@
 #!/bin/bash
 # Builds weft and runs the test suite through CTest, once per configuration.
-# WEFT_CHECK_CONFIGS picks configurations (default: release asan tsan, in this order):
+# WEFT_CHECK_CONFIGS picks configurations (default: release asan tsan fuzz, in this order):
 #   release  Release build, every test under every backend
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer build of the whole suite
 #   tsan     ThreadSanitizer build of the scheduler, channel, wake-up race and sync tests
 #   fuzz     clang + libFuzzer (WEFT_FUZZ=ON): builds only the parser fuzz targets and runs
-#            the CTest label "fuzz" (60 s per target; not in the default list)
+#            the CTest label "fuzz" (60 s per target, two at a time)
 # The sanitizer configurations link Boost.Context/Fiber rebuilt with ucontext and
 # sanitizer-annotated fiber switches (scripts/build-sanitizer-boost.sh; built once, cached
 # outside the repository). docs/reliability.md explains them.
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=$(nproc)
-configs=${WEFT_CHECK_CONFIGS:-release asan tsan}
+configs=${WEFT_CHECK_CONFIGS:-release asan tsan fuzz}
 suffix=${WEFT_CHECK_BUILD_SUFFIX:-}
 # The ThreadSanitizer subset: the tests of the scheduler, channels and cross-thread wake-ups.
 tsan_tests="test_scheduler test_channel test_waiter_races test_sync"

@@ -128,7 +128,7 @@ TEST_CASE("chat_server: lines go to every other client", "[examples][chat]") {
     });
 }
 
-TEST_CASE("chat_server: a client that stops reading is dropped; the others get everything",
+TEST_CASE("chat_server: a client that stops reading is dropped, the others get everything",
           "[examples][chat]") {
     ChatServer server;
     weft::Runtime rt{weft::test::runtime_options(2)};

@@ -83,7 +83,7 @@ TEST_CASE("BufferedReader: read_until past its limit is an error and consumes no
     CHECK_THROWS_WITH(r.read_until("\n", 4), Catch::Contains("read_until"));
 }
 
-TEST_CASE("BufferedReader: EOF inside a line is unexpected_eof; the bytes stay buffered",
+TEST_CASE("BufferedReader: EOF inside a line is unexpected_eof, the bytes stay buffered",
           "[net][reader]") {
     ScriptStream s{"complete\npartial"};
     BufferedReader r{s, 64};
@@ -159,7 +159,7 @@ TEST_CASE("BufferedReader: read_some copies what is buffered first", "[net][read
     CHECK(r.read_some(out) == 0);
 }
 
-TEST_CASE("BufferedReader: a stream error surfaces; the buffered bytes survive a retry",
+TEST_CASE("BufferedReader: a stream error surfaces, the buffered bytes survive a retry",
           "[net][reader]") {
     const std::string input = "one\ntwo\nthree\n";
     const std::vector<std::string> expected = {"one\n", "two\n", "three\n"};

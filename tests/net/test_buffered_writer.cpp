@@ -78,7 +78,7 @@ TEST_CASE("BufferedWriter: the same bytes arrive whatever the stream's write siz
     }
 }
 
-TEST_CASE("BufferedWriter: a failed write is an error; what was not written stays pending",
+TEST_CASE("BufferedWriter: a failed write is an error, what was not written stays pending",
           "[net][writer]") {
     for (std::size_t fail = 1; fail <= 6; ++fail) {
         ScriptStream s{"", {.max_write = 10, .fail_at = fail}};

@@ -261,7 +261,7 @@ TEST_CASE("offload_until returns values and exceptions like offload", "[offload]
     });
 }
 
-TEST_CASE("offload_until stops waiting at its deadline or a cancel; the call runs on",
+TEST_CASE("offload_until stops waiting at its deadline or a cancel, the call runs on",
           "[offload][deadline][cancel]") {
     auto threads = GENERATE(1u, 2u);
     weft::Runtime rt{weft::test::runtime_options(threads)};

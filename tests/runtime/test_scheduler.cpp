@@ -74,7 +74,7 @@ TEST_CASE("an idle worker steals a ready fiber from a busy one", "[scheduler]") 
     });
 }
 
-TEST_CASE("a migrating fiber keeps its FiberLocal values; thread_local stays behind",
+TEST_CASE("a migrating fiber keeps its FiberLocal values, thread_local stays behind",
           "[scheduler][fiber_local]") {
     static weft::FiberLocal<int> fiber_value;
     static thread_local int thread_value = 0;

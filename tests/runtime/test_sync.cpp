@@ -92,7 +92,7 @@ TEST_CASE("Mutex: try_lock, relocking and unlocking without ownership", "[sync][
     });
 }
 
-TEST_CASE("Mutex: lock is not cancellable; the next blocking call is", "[sync][mutex][cancel]") {
+TEST_CASE("Mutex: lock is not cancellable, the next blocking call is", "[sync][mutex][cancel]") {
     weft::Runtime rt{weft::test::runtime_options()};
     rt.run([] {
         weft::Mutex m;
