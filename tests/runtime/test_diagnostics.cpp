@@ -38,7 +38,7 @@ TEST_CASE("parked fibers and pending deadlines are counted and described") {
         auto sleeper = weft::spawn(
             [] {
                 std::error_code ec;
-                weft::this_fiber::sleep_for(1h, ec);  // until cancelled
+                weft::this_fiber::sleep_for(1h, ec);  // intended: parked until cancelled
             },
             weft::FiberOptions{.name = "sleeper"});
         until([&] { return diag::parked_fibers() == parked + 2; });

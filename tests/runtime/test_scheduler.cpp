@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <weft/detail/diagnostics.hpp>
+
 #include "support/weft_test.hpp"
 
 using namespace std::chrono_literals;
@@ -180,6 +182,7 @@ TEST_CASE("many fibers across workers all run to completion", "[scheduler]") {
         for (int i = 0; i < fibers; ++i) {
             hs.push_back(weft::spawn([&done, i] {
                 if (i % 3 == 0) {
+                    // intended: short timers race the yields and the steals (what is tested)
                     weft::this_fiber::sleep_for(std::chrono::microseconds(i % 100));
                 }
                 weft::this_fiber::yield();
@@ -197,17 +200,21 @@ TEST_CASE("shutdown cancels fibers parked on every worker", "[scheduler]") {
     auto threads = GENERATE(2u, 4u);
     weft::Runtime rt{weft::test::runtime_options(threads)};
     std::atomic<int> cancelled{0};
+    const std::size_t parked = weft::detail::parked_fibers();
     rt.run([&] {
         for (int i = 0; i < 64; ++i) {
             weft::spawn([&] {
                 std::error_code ec;
-                weft::this_fiber::sleep_for(1h, ec);
+                weft::this_fiber::sleep_for(1h, ec);  // intended: a park only shutdown ends
                 if (ec == weft::errc::cancelled) {
                     ++cancelled;
                 }
             }).detach();
         }
-        weft::this_fiber::sleep_for(1ms);  // let them park wherever they run
+        // Return (which shuts down) once all 64 are parked, wherever they run.
+        while (weft::detail::parked_fibers() < parked + 64) {
+            weft::this_fiber::yield();
+        }
     });
     CHECK(cancelled == 64);
 }
@@ -269,6 +276,7 @@ TEST_CASE("FiberOptions::worker places a pinned fiber on that worker", "[schedul
                 [&wrong, k] {
                     for (int i = 0; i < 100; ++i) {
                         wrong[k] += weft::this_fiber::worker_index() != k ? 1 : 0;
+                        // intended: timer wake-ups on a pinned fiber's own worker
                         weft::this_fiber::sleep_for(std::chrono::microseconds(i % 7));
                     }
                 },

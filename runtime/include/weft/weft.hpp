@@ -5,11 +5,11 @@
 #include <weft/deadline.hpp>
 #include <weft/error.hpp>
 #include <weft/fiber_local.hpp>
-#include <weft/net/endpoint.hpp>
-#include <weft/net/resolve.hpp>
 #include <weft/net/buffer_pool.hpp>
 #include <weft/net/buffered_reader.hpp>
 #include <weft/net/buffered_writer.hpp>
+#include <weft/net/endpoint.hpp>
+#include <weft/net/resolve.hpp>
 #include <weft/net/stream.hpp>
 #include <weft/net/tcp.hpp>
 #include <weft/offload.hpp>
