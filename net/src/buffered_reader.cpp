@@ -16,17 +16,14 @@ namespace weft::net {
 using weft::detail::throw_error;
 
 BufferedReader::BufferedReader(StreamRef stream, BufferPool& pool) noexcept
-    : stream_(stream), pool_(&pool), own_size_(0) {}
+    : stream_(stream), normal_(&pool, 0) {}
 
 BufferedReader::BufferedReader(StreamRef stream, std::size_t capacity) noexcept
-    : stream_(stream), pool_(nullptr), own_size_(std::max<std::size_t>(capacity, 64)) {}
+    : stream_(stream), normal_(nullptr, std::max<std::size_t>(capacity, 64)) {}
 
 BufferedReader::BufferedReader(BufferedReader&& other) noexcept
     : stream_(other.stream_),
-      pool_(other.pool_),
-      own_size_(other.own_size_),
-      lease_(std::move(other.lease_)),
-      own_(std::move(other.own_)),
+      normal_(std::move(other.normal_)),
       large_(std::move(other.large_)),
       data_(std::exchange(other.data_, nullptr)),
       capacity_(std::exchange(other.capacity_, 0)),
@@ -37,7 +34,7 @@ BufferedReader::BufferedReader(BufferedReader&& other) noexcept
 BufferedReader::~BufferedReader() = default;
 
 std::size_t BufferedReader::normal_capacity() const noexcept {
-    return pool_ != nullptr ? pool_->buffer_size() : own_size_;
+    return normal_.size();
 }
 
 void BufferedReader::consume(std::size_t n) noexcept {
@@ -48,32 +45,18 @@ void BufferedReader::consume(std::size_t n) noexcept {
 }
 
 bool BufferedReader::ensure_buffer(std::error_code& ec) noexcept {
-    if (data_ != nullptr) {
-        return true;
+    if (data_ == nullptr) {
+        data_ = normal_.acquire(ec);
+        capacity_ = data_ != nullptr ? normal_.size() : 0;
     }
-    if (pool_ != nullptr) {
-        lease_ = pool_->acquire(ec);
-        if (ec) {
-            return false;
-        }
-        data_ = lease_.data();
-    } else {
-        own_.reset(new (std::nothrow) std::byte[own_size_]);
-        if (!own_) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return false;
-        }
-        data_ = own_.get();
-    }
-    capacity_ = normal_capacity();
-    return true;
+    return data_ != nullptr;
 }
 
 // Moves the unconsumed bytes to the front, and back into the normal buffer once they fit.
 void BufferedReader::compact() noexcept {
     const std::size_t pending = end_ - begin_;
     if (large_ && pending <= normal_capacity()) {
-        std::byte* normal = pool_ != nullptr ? lease_.data() : own_.get();
+        std::byte* normal = normal_.data();
         std::memcpy(normal, data_ + begin_, pending);
         large_.reset();
         data_ = normal;
@@ -271,8 +254,7 @@ bool BufferedReader::release_buffer() noexcept {
     if (begin_ != end_) {
         return false;
     }
-    lease_.reset();
-    own_.reset();
+    normal_.release();
     large_.reset();
     data_ = nullptr;
     capacity_ = 0;

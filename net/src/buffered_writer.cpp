@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <new>
 #include <utility>
 
 #include <weft/detail/throw_error.hpp>
@@ -19,45 +18,28 @@ constexpr std::size_t max_gather = 16;  // large buffers per gather write (plus 
 }
 
 BufferedWriter::BufferedWriter(StreamRef stream, BufferPool& pool) noexcept
-    : stream_(stream), pool_(&pool), own_size_(0) {}
+    : stream_(stream), buffer_(&pool, 0) {}
 
 BufferedWriter::BufferedWriter(StreamRef stream, std::size_t capacity) noexcept
-    : stream_(stream), pool_(nullptr), own_size_(std::max<std::size_t>(capacity, 64)) {}
+    : stream_(stream), buffer_(nullptr, std::max<std::size_t>(capacity, 64)) {}
 
 BufferedWriter::BufferedWriter(BufferedWriter&& other) noexcept
     : stream_(other.stream_),
-      pool_(other.pool_),
-      own_size_(other.own_size_),
-      lease_(std::move(other.lease_)),
-      own_(std::move(other.own_)),
+      buffer_(std::move(other.buffer_)),
       data_(std::exchange(other.data_, nullptr)),
       size_(std::exchange(other.size_, 0)) {}
 
 BufferedWriter::~BufferedWriter() = default;
 
 std::size_t BufferedWriter::capacity() const noexcept {
-    return pool_ != nullptr ? pool_->buffer_size() : own_size_;
+    return buffer_.size();
 }
 
 bool BufferedWriter::ensure_buffer(std::error_code& ec) noexcept {
-    if (data_ != nullptr) {
-        return true;
+    if (data_ == nullptr) {
+        data_ = buffer_.acquire(ec);
     }
-    if (pool_ != nullptr) {
-        lease_ = pool_->acquire(ec);
-        if (ec) {
-            return false;
-        }
-        data_ = lease_.data();
-    } else {
-        own_.reset(new (std::nothrow) std::byte[own_size_]);
-        if (!own_) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return false;
-        }
-        data_ = own_.get();
-    }
-    return true;
+    return data_ != nullptr;
 }
 
 // One gather write: the pending bytes, then `large`. On a short write the unwritten pending
@@ -154,8 +136,7 @@ bool BufferedWriter::release_buffer() noexcept {
     if (size_ != 0) {
         return false;
     }
-    lease_.reset();
-    own_.reset();
+    buffer_.release();
     data_ = nullptr;
     return true;
 }

@@ -7,6 +7,7 @@
 
 #include <weft/net/buffer.hpp>
 #include <weft/net/buffer_pool.hpp>
+#include <weft/net/detail/buffer_lease.hpp>
 #include <weft/net/stream.hpp>
 
 namespace weft::net {
@@ -96,10 +97,7 @@ private:
     std::size_t normal_capacity() const noexcept;
 
     StreamRef stream_;
-    BufferPool* pool_;                    // null: private buffer
-    std::size_t own_size_;                // private buffer size when pool_ is null
-    PooledBuffer lease_;                  // the normal buffer when pooled
-    std::unique_ptr<std::byte[]> own_;    // the normal buffer when private
+    detail::BufferLease normal_;          // leased or private, taken on first use
     std::unique_ptr<std::byte[]> large_;  // temporary, for a frame larger than the normal buffer
     std::byte* data_ = nullptr;           // the buffer in use: normal or large_
     std::size_t capacity_ = 0;

@@ -7,6 +7,7 @@
 
 #include <weft/net/buffer.hpp>
 #include <weft/net/buffer_pool.hpp>
+#include <weft/net/detail/buffer_lease.hpp>
 #include <weft/net/stream.hpp>
 
 namespace weft::net {
@@ -60,10 +61,7 @@ private:
     void write_through(std::span<const ConstBuffer> large, std::error_code& ec) noexcept;
 
     StreamRef stream_;
-    BufferPool* pool_;
-    std::size_t own_size_;
-    PooledBuffer lease_;
-    std::unique_ptr<std::byte[]> own_;
+    detail::BufferLease buffer_;
     std::byte* data_ = nullptr;
     std::size_t size_ = 0;
 };
