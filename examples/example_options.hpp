@@ -3,6 +3,7 @@
 // The flags every example server takes: [ADDRESS] [--threads N] [--backend KIND].
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,7 +18,13 @@ struct Options {
     int argi = 0;  // first argument not consumed (for example-specific flags)
 };
 
-inline Options parse_options(int argc, char* argv[], std::string default_address) {
+/// An example's own flag: given the flag and a function that takes its value, returns
+/// whether it knew the flag.
+using ExtraFlag =
+    std::function<bool(std::string_view flag, const std::function<std::string_view()>& value)>;
+
+inline Options parse_options(int argc, char* argv[], std::string default_address,
+                             const ExtraFlag& extra = {}, std::string_view extra_usage = {}) {
     Options o;
     o.address = std::move(default_address);
     for (int i = 1; i < argc; ++i) {
@@ -33,9 +40,11 @@ inline Options parse_options(int argc, char* argv[], std::string default_address
         } else if (a == "--backend") {
             o.runtime.backend = weft::parse_backend_kind(value());
         } else if (a == "-h" || a == "--help") {
-            std::printf("usage: %s [ADDRESS] [--threads N] [--backend epoll|io_uring|auto]\n",
-                        argv[0]);
+            std::printf("usage: %s [ADDRESS] [--threads N] [--backend epoll|io_uring|auto]%s\n",
+                        argv[0], std::string{extra_usage}.c_str());
             std::exit(0);
+        } else if (extra && extra(a, value)) {
+            continue;
         } else if (!a.empty() && a.front() != '-') {
             o.address = std::string{a};
         } else {
