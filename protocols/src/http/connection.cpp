@@ -31,7 +31,7 @@ public:
           options_(state.options),
           reader_(stream, state.pool),
           writer_(stream, state.pool),
-          exchange_(stream, reader_, writer_, options_) {}
+          exchange_(stream, reader_, writer_, state) {}
 
     void run(ServerState::Slot& slot);
     void reject_overload();
@@ -141,7 +141,7 @@ Connection::Next Connection::respond_error(int status) {
 }
 
 Connection::Next Connection::serve_one(std::size_t head_size) {
-    exchange_.begin(request_, response_, head_size, state_.draining());
+    exchange_.begin(request_, response_, head_size);
     try {
         state_.handler(request_, response_);
     } catch (const std::exception&) {
@@ -162,19 +162,22 @@ Connection::Next Connection::serve_one(std::size_t head_size) {
     return reader_.buffered().empty() && exchange_.body_done() ? Next::close : Next::linger;
 }
 
-// The status for an exception out of a handler: a body read's own error, else 500 (and the
-// user's on_handler_error hears of it).
+// The status for an exception out of a handler. The connection's own errors (a body read's
+// parse error, a timeout, a reset or closed stream) are the client's doing or shutdown: they
+// get their status. Anything else is the handler's bug: 500, and on_handler_error hears of it.
 int Connection::status_for_exception(std::exception_ptr e) const {
     try {
         std::rethrow_exception(e);
     } catch (const std::system_error& err) {
-        if (err.code().category() == http::error_category()) {
-            return static_cast<int>(status_for(err.code()));
+        const std::error_code& ec = err.code();
+        if (ec.category() == http::error_category()) {
+            return static_cast<int>(status_for(ec));
         }
-        if (err.code() == weft::errc::timed_out && !exchange_.body_done()) {
+        if (ec == weft::errc::timed_out) {
             return 408;
         }
-        if (err.code() == weft::errc::cancelled || err.code() == weft::errc::closed) {
+        if (ec.category() == weft::error_category() || ec == std::errc::connection_reset ||
+            ec == std::errc::broken_pipe) {
             return 503;
         }
     } catch (...) {

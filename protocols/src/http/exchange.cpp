@@ -8,6 +8,7 @@
 #include <weft/error.hpp>
 
 #include "date.hpp"
+#include "server_state.hpp"
 
 namespace weft::http::detail {
 
@@ -34,14 +35,15 @@ void append_number(std::string& out, std::uint64_t n) {
 }  // namespace
 
 Exchange::Exchange(net::TcpStream& stream, net::BufferedReader& reader, net::BufferedWriter& writer,
-                   const ServerOptions& options) noexcept
+                   const ServerState& state) noexcept
     : stream_(stream),
       reader_(reader),
       writer_(writer),
-      options_(options),
-      parser_(options.limits) {}
+      state_(state),
+      options_(state.options),
+      parser_(options_.limits) {}
 
-void Exchange::begin(Request& req, Response& res, std::size_t head_size, bool draining) {
+void Exchange::begin(Request& req, Response& res, std::size_t head_size) {
     const RequestHead& head = parser_.head();
     req.method_.assign(head.method);
     req.target_.assign(head.target);
@@ -56,7 +58,7 @@ void Exchange::begin(Request& req, Response& res, std::size_t head_size, bool dr
     reader_.consume(head_size);
     reset(req, res);
     head_request_ = req.method_ == "HEAD";
-    keep_alive_ = head.keep_alive && !draining;
+    keep_alive_ = head.keep_alive;
     body_done_ = head.body == BodyKind::none ||
                  (head.body == BodyKind::content_length && head.content_length == 0);
     continue_pending_ = head.expect_continue && !body_done_;
@@ -186,7 +188,7 @@ bool Exchange::discard_body() noexcept {
 
 Exchange::Framing Exchange::choose_framing(bool buffered) {
     Response& res = *res_;
-    if (res.headers_.has_token("Connection", "close")) {
+    if (state_.draining() || res.headers_.has_token("Connection", "close")) {
         keep_alive_ = false;
     }
     if (!body_done_ && continue_pending_) {

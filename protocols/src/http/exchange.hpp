@@ -28,17 +28,19 @@
 
 namespace weft::http::detail {
 
+class ServerState;
+
 class Exchange {
 public:
     Exchange(net::TcpStream& stream, net::BufferedReader& reader, net::BufferedWriter& writer,
-             const ServerOptions& options) noexcept;
+             const ServerState& state) noexcept;
 
     RequestParser& parser() noexcept { return parser_; }
     net::BufferedReader& reader() noexcept { return reader_; }
 
     /// Starts an exchange for the head the parser just answered (`head_size` buffered
     /// bytes): copies the head into `req`, consumes it, resets `res`.
-    void begin(Request& req, Response& res, std::size_t head_size, bool draining);
+    void begin(Request& req, Response& res, std::size_t head_size);
     static void set_peer(Request& req, const net::Endpoint& peer) { req.peer_ = peer; }
     /// Starts an exchange with no request (to answer a rejected or refused one).
     void begin_blank(Request& req, Response& res);
@@ -75,6 +77,7 @@ private:
     net::TcpStream& stream_;
     net::BufferedReader& reader_;
     net::BufferedWriter& writer_;
+    const ServerState& state_;
     const ServerOptions& options_;
     RequestParser parser_;
     std::string head_;  // the response head being built; reused, so no allocation per request
