@@ -15,6 +15,8 @@
 
 #include <weft/detail/diagnostics.hpp>
 #include <weft/framing/io.hpp>
+#include <weft/http/parser.hpp>
+#include <weft/http/server.hpp>
 
 #include "support/fault.hpp"
 #include "support/watchdog.hpp"
@@ -42,7 +44,7 @@ struct Run {
 bool names_an_op(std::string_view what) {
     constexpr std::string_view ops[] = {"bind",        "accept",     "connect",   "local_endpoint",
                                         "read_some",   "read_exact", "write_all", "read_frame",
-                                        "write_frame", "flush"};
+                                        "write_frame", "flush",      "fill",      "http response"};
     for (std::string_view op : ops) {
         if (what.starts_with(op) && what.size() > op.size() &&
             (what[op.size()] == ' ' || what[op.size()] == ':')) {
@@ -196,6 +198,76 @@ void framed_talk(TcpStream& c, Run& run) {
     writer.join();
 }
 
+// HTTP: a chunked POST (its 48 KiB body echoed back, streamed) pipelined with a GET, against
+// weft::http::Server; the client reads both responses with the ResponseParser.
+const std::string http_body = weft::test::pattern(48 * 1024, 9);
+
+std::string http_requests() {
+    std::string req = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (std::size_t at = 0; at < http_body.size(); at += 10'000) {
+        const std::string piece = http_body.substr(at, 10'000);
+        char size[16];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        req += size + piece + "\r\n";
+    }
+    return req + "0\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+}
+
+// Reads one response body; throws "http response: ..." for a bad or cut-short response.
+std::string http_read_reply(weft::net::BufferedReader& r, weft::http::ResponseParser& p) {
+    std::string body;
+    for (;;) {
+        const auto res = p.parse(r.buffered());
+        r.consume(res.consumed);
+        using S = weft::http::ParseResult::Status;
+        if (res.status == S::body) {
+            body += as_string(res.body);
+        } else if (res.status == S::done) {
+            return body;
+        } else if (res.status == S::error) {
+            throw std::system_error(res.error, "http response");
+        } else if (res.status == S::need_more && r.fill() == 0) {
+            throw std::system_error(make_error_code(weft::errc::unexpected_eof), "http response");
+        }
+    }
+}
+
+void http_exchange(Run& run) {
+    weft::http::Server server;
+    try {
+        server = weft::http::Server::bind("127.0.0.1:0", [&](weft::http::Request& req,
+                                                             weft::http::Response& res) {
+            if (req.path() == "/hello") {
+                res.set_body("Hello, World!");
+                return;
+            }
+            std::string seen;
+            for (auto piece = req.read_body_some(); !piece.empty(); piece = req.read_body_some()) {
+                seen += as_string(piece);
+                res.write(piece);
+            }
+            run.server_ok = seen == http_body;
+        });
+    } catch (const std::system_error& e) {
+        run.record(e);
+        return;
+    }
+    auto serving = weft::spawn([&] { server.serve(); });
+    try {
+        TcpStream c = TcpStream::connect(server.local_endpoint());
+        c.write_all(as_bytes(http_requests()));
+        weft::net::BufferedReader r{c, 4096};
+        weft::http::ResponseParser p;
+        const std::string echoed = http_read_reply(r, p);
+        const std::string hello = http_read_reply(r, p);
+        run.client_ok = echoed == http_body && hello == "Hello, World!";
+    } catch (const std::system_error& e) {
+        run.record(e);
+    }
+    server.shutdown(weft::Deadline::after(std::chrono::seconds(0)));
+    serving.join();
+}
+
 // One run of `scenario` in a fresh Runtime under `plan`; `calls`/`fired` report the seam.
 Run run_once(const Scenario& scenario, const FaultPlan& plan, std::uint64_t* calls = nullptr,
              Call* fired = nullptr) {
@@ -271,6 +343,9 @@ const Scenario echo = [](Run& run) {
 const Scenario framed = [](Run& run) {
     exchange(run, framed_serve, framed_talk);
 };
+const Scenario http = [](Run& run) {
+    http_exchange(run);
+};
 
 const std::array<std::pair<const char*, FaultPlan>, 8> faults = {{
     {"EINTR", {.err = EINTR}},
@@ -299,6 +374,15 @@ TEST_CASE("fault walk: a framed exchange survives or names the op at every failu
     for (const auto& [name, plan] : faults) {
         SECTION(name) {
             walk(framed, plan);
+        }
+    }
+}
+
+TEST_CASE("fault walk: an HTTP exchange survives or names the op at every failure point",
+          "[reliability][fault][http]") {
+    for (const auto& [name, plan] : faults) {
+        SECTION(name) {
+            walk(http, plan);
         }
     }
 }
