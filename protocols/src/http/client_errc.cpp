@@ -23,8 +23,6 @@ const char* describe(client_errc e) noexcept {
             return "the server closed the connection without responding";
         case client_errc::too_many_redirects:
             return "too many redirects";
-        case client_errc::bad_redirect:
-            return "redirect without a usable Location";
         case client_errc::body_too_large:
             return "response body larger than the client's max_body";
         case client_errc::unexpected_upgrade:

@@ -15,7 +15,6 @@ enum class client_errc {
     invalid_request,         ///< a method that is not a token, or CR/LF/NUL in a header
     no_response,             ///< the server closed the connection before any response byte
     too_many_redirects,      ///< more than ClientOptions::max_redirects redirects in a row
-    bad_redirect,            ///< a 3xx to follow without a usable Location
     body_too_large,          ///< a body read into memory above ClientOptions::max_body
     unexpected_upgrade,      ///< 101 Switching Protocols to a request that asked for none
 };
