@@ -94,7 +94,7 @@ HttpTestServer::Handler files(const std::string& big) {
 
 }  // namespace
 
-TEST_CASE("weft-get: downloads byte-exact, reports a 404, exits non-zero", "[examples][weft-get]") {
+TEST_CASE("weft_get: downloads byte-exact, reports a 404, exits non-zero", "[examples][weft-get]") {
     const std::string big = weft::test::pattern((1 << 20) + 12345, 3);
     TempDir dir;
     weft::Runtime rt{weft::test::runtime_options(1)};
@@ -123,7 +123,7 @@ TEST_CASE("weft-get: downloads byte-exact, reports a 404, exits non-zero", "[exa
     });
 }
 
-TEST_CASE("weft-get: URLs from a file, names de-duplicated, exit 0 when all succeed",
+TEST_CASE("weft_get: URLs from a file, names de-duplicated, exit 0 when all succeed",
           "[examples][weft-get]") {
     TempDir dir;
     weft::Runtime rt{weft::test::runtime_options(1)};

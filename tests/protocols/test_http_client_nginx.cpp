@@ -177,7 +177,8 @@ void with_nginx(F fn) {
 
 }  // namespace
 
-TEST_CASE("nginx: a static file of a few MB arrives byte-exact", "[http][client][nginx]") {
+TEST_CASE("client against nginx: a static file of a few MB arrives byte-exact",
+          "[http][client][nginx]") {
     with_nginx([](const Nginx& nginx) {
         Client client;
         const auto r = client.get(nginx.url("/big.bin"));
@@ -200,7 +201,7 @@ TEST_CASE("nginx: a static file of a few MB arrives byte-exact", "[http][client]
     });
 }
 
-TEST_CASE("nginx: keep-alive connections are reused, within the pool bound",
+TEST_CASE("client against nginx: keep-alive connections are reused, within the pool bound",
           "[http][client][nginx]") {
     with_nginx([](const Nginx& nginx) {
         Client client;
@@ -230,7 +231,8 @@ TEST_CASE("nginx: keep-alive connections are reused, within the pool bound",
     });
 }
 
-TEST_CASE("nginx: redirects off by default, followed when on", "[http][client][nginx]") {
+TEST_CASE("client against nginx: redirects off by default, followed when on",
+          "[http][client][nginx]") {
     with_nginx([](const Nginx& nginx) {
         Client plain;
         const auto r = plain.get(nginx.url("/redirect"));
@@ -244,7 +246,7 @@ TEST_CASE("nginx: redirects off by default, followed when on", "[http][client][n
     });
 }
 
-TEST_CASE("nginx: a chunked response (SSI) is decoded", "[http][client][nginx]") {
+TEST_CASE("client against nginx: a chunked response (SSI) is decoded", "[http][client][nginx]") {
     with_nginx([](const Nginx& nginx) {
         Client client;
         auto s = client.stream({.url = nginx.url("/ssi/page.html")});

@@ -24,7 +24,7 @@ std::string resolve(std::string_view base, std::string_view location) {
 
 }  // namespace
 
-TEST_CASE("Url::parse splits host, port and target", "[http][url]") {
+TEST_CASE("url: Url::parse splits host, port and target", "[http][url]") {
     const Url u = Url::parse("http://Example.COM:8080/a/b?q=1#frag");
     CHECK(u.host == "example.com");
     CHECK(u.port == 8080);
@@ -42,7 +42,7 @@ TEST_CASE("Url::parse splits host, port and target", "[http][url]") {
     CHECK(Url::parse("http://h/a/./b/../c").target == "/a/c");
 }
 
-TEST_CASE("Url::parse takes bracketed IPv6 literals", "[http][url]") {
+TEST_CASE("url: Url::parse takes bracketed IPv6 literals", "[http][url]") {
     const Url u = Url::parse("http://[::1]:8080/x");
     CHECK(u.host == "::1");
     CHECK(u.is_ipv6());
@@ -54,7 +54,8 @@ TEST_CASE("Url::parse takes bracketed IPv6 literals", "[http][url]") {
     CHECK(parse_error("http://[zz]/") == client_errc::invalid_url);
 }
 
-TEST_CASE("Url::parse rejects what a client cannot send, each with its reason", "[http][url]") {
+TEST_CASE("url: Url::parse rejects what a client cannot send, each with its reason",
+          "[http][url]") {
     CHECK(parse_error("https://example.com/") == client_errc::https_not_supported);
     CHECK(parse_error("HTTPS://example.com/") == client_errc::https_not_supported);
     CHECK(parse_error("ftp://example.com/") == client_errc::unsupported_scheme);
@@ -67,7 +68,7 @@ TEST_CASE("Url::parse rejects what a client cannot send, each with its reason", 
     }
 }
 
-TEST_CASE("Url::parse's throwing form quotes the URL and says why", "[http][url]") {
+TEST_CASE("url: Url::parse's throwing form quotes the URL and says why", "[http][url]") {
     try {
         (void)Url::parse("https://example.com/");
         FAIL("no exception");
@@ -78,7 +79,7 @@ TEST_CASE("Url::parse's throwing form quotes the URL and says why", "[http][url]
     }
 }
 
-TEST_CASE("resolve_reference follows RFC 3986 for redirects", "[http][url]") {
+TEST_CASE("url: resolve_reference follows RFC 3986 for redirects", "[http][url]") {
     const char* base = "http://a/b/c/d;p?q";
     CHECK(resolve(base, "http://other:81/x") == "http://other:81/x");
     CHECK(resolve(base, "//g/x") == "http://g/x");
@@ -97,7 +98,7 @@ TEST_CASE("resolve_reference follows RFC 3986 for redirects", "[http][url]") {
     CHECK(resolve("http://a:8080/x", "/y") == "http://a:8080/y");
 }
 
-TEST_CASE("resolve_reference rejects a Location a client must not follow", "[http][url]") {
+TEST_CASE("url: resolve_reference rejects a Location a client must not follow", "[http][url]") {
     const Url base = Url::parse("http://a/b");
     std::error_code ec;
     (void)resolve_reference(base, "https://a/secure", ec);
