@@ -116,7 +116,7 @@ TEST_CASE("client: max_idle_per_host = 0 sends Connection: close and reuses noth
     });
 }
 
-TEST_CASE("client: the pool bounds connections per host; waiting requests get a slot",
+TEST_CASE("client: the pool bounds connections per host and waiting requests get a slot",
           "[http][client]") {
     const unsigned threads = GENERATE(1u, 2u);
     run(
