@@ -4,7 +4,7 @@
 set -eu
 
 packages="cmake make g++ gcc pkg-config libboost-fiber1.81-dev libboost-context1.81-dev
-liburing-dev catch2 clang libclang-rt-14-dev"
+liburing-dev catch2 clang libclang-rt-14-dev nginx curl"
 
 missing=""
 for p in $packages; do
