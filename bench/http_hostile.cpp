@@ -444,21 +444,23 @@ int main(int argc, char* argv[]) {
                 "header_timeout %.1f s, write_idle_timeout %.1f s, wrk -t1 -c32 -d%ds\n",
                 std::string{weft::to_string(rt.backend())}.c_str(), f.slow, f.slow,
                 secs(f.header_timeout), secs(f.write_idle_timeout), f.seconds);
-            std::printf("%-10s %-36s %12s %10s  %s\n", "class", "measured from", "max close",
-                        "limit", "result");
-            std::printf(
-                "%-10s %-36s %10.2f s %8.2f s  %s (%d still open; %d got 408, %d reset; "
-                "<= %d lines sent)\n",
-                "slowloris", "connect -> EOF/reset", loris_max, loris_deadline,
-                loris_ok ? "PASS" : "FAIL", loris_open, loris_408, loris_reset, max_lines);
-            std::printf("%-10s %-36s %10.2f s %8.2f s  %s (%d still open)\n", "slow-read",
-                        "stall -> server socket closed", read_max, read_deadline,
-                        read_ok ? "PASS" : "FAIL", read_open);
-            std::printf(
-                "%-10s %-36s %10.2f s %10s  (buffers filled within %.2f s: server "
-                "send queue %lu B, client receive queue %lu B)\n",
-                "slow-read", "request -> server socket closed", read_from_send_max, "-", fill_max,
-                tx_max, rx_max);
+            if (f.slow > 0) {
+                std::printf("%-10s %-36s %12s %10s  %s\n", "class", "measured from", "max close",
+                            "limit", "result");
+                std::printf(
+                    "%-10s %-36s %10.2f s %8.2f s  %s (%d still open; %d got 408, %d reset; "
+                    "<= %d lines sent)\n",
+                    "slowloris", "connect -> EOF/reset", loris_max, loris_deadline,
+                    loris_ok ? "PASS" : "FAIL", loris_open, loris_408, loris_reset, max_lines);
+                std::printf("%-10s %-36s %10.2f s %8.2f s  %s (%d still open)\n", "slow-read",
+                            "stall -> server socket closed", read_max, read_deadline,
+                            read_ok ? "PASS" : "FAIL", read_open);
+                std::printf(
+                    "%-10s %-36s %10.2f s %10s  (buffers filled within %.2f s: server "
+                    "send queue %lu B, client receive queue %lu B)\n",
+                    "slow-read", "request -> server socket closed", read_from_send_max, "-",
+                    fill_max, tx_max, rx_max);
+            }
             std::printf(
                 "%-10s %.0f requests/s, %ld requests, %ld non-2xx, %ld socket errors, "
                 "exit %d  %s\n",
