@@ -9,8 +9,10 @@
 
 #include <weft/http/fields.hpp>
 #include <weft/http/parser.hpp>
+#include <weft/http/server.hpp>
 #include <weft/net/buffered_reader.hpp>
 #include <weft/net/tcp_stream.hpp>
+#include <weft/spawn.hpp>
 
 namespace weft::test {
 
@@ -101,6 +103,28 @@ private:
     net::TcpStream stream_;
     net::BufferedReader reader_;
     http::ResponseParser parser_;
+};
+
+/// A Server on a free loopback port, served by its own fiber until the end of the scope
+/// (or until a test joins serving() after its own shutdown()).
+class TestServer {
+public:
+    explicit TestServer(http::Handler h, http::ServerOptions o = {})
+        : server_(http::Server::bind("127.0.0.1:0", std::move(h), std::move(o))),
+          serving_(spawn([this] { server_.serve(); })) {}
+    ~TestServer() {
+        if (serving_.joinable()) {
+            server_.shutdown(Deadline::after(std::chrono::seconds(5)));
+            serving_.join();
+        }
+    }
+    net::Endpoint at() const { return server_.local_endpoint(); }
+    http::Server& server() { return server_; }
+    JoinHandle& serving() { return serving_; }
+
+private:
+    http::Server server_;
+    JoinHandle serving_;
 };
 
 }  // namespace weft::test

@@ -16,27 +16,9 @@ using weft::http::Request;
 using weft::http::Response;
 using weft::http::Server;
 using weft::test::RawClient;
+using weft::test::TestServer;
 
 namespace {
-
-// A server on a free loopback port, served by its own fiber until the end of the scope.
-class TestServer {
-public:
-    explicit TestServer(weft::http::Handler h, weft::http::ServerOptions o = {})
-        : server_(Server::bind("127.0.0.1:0", std::move(h), std::move(o))),
-          serving_(weft::spawn([this] { server_.serve(); })) {}
-    ~TestServer() {
-        server_.shutdown(weft::Deadline::after(5s));
-        serving_.join();
-    }
-    weft::net::Endpoint at() const { return server_.local_endpoint(); }
-    Server& server() { return server_; }
-    void join() { serving_.join(); }
-
-private:
-    Server server_;
-    weft::JoinHandle serving_;
-};
 
 void hello(const Request&, Response& res) {
     res.set_body("Hello, World!", "text/plain");

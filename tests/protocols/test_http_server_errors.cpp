@@ -17,28 +17,9 @@ using weft::http::Request;
 using weft::http::Response;
 using weft::http::Server;
 using weft::test::RawClient;
+using weft::test::TestServer;
 
 namespace {
-
-class TestServer {
-public:
-    explicit TestServer(weft::http::Handler h, weft::http::ServerOptions o = {})
-        : server_(Server::bind("127.0.0.1:0", std::move(h), std::move(o))),
-          serving_(weft::spawn([this] { server_.serve(); })) {}
-    ~TestServer() {
-        if (serving_.joinable()) {
-            server_.shutdown(weft::Deadline::after(5s));
-            serving_.join();
-        }
-    }
-    weft::net::Endpoint at() const { return server_.local_endpoint(); }
-    Server& server() { return server_; }
-    weft::JoinHandle& serving() { return serving_; }
-
-private:
-    Server server_;
-    weft::JoinHandle serving_;
-};
 
 struct BadRequest {
     const char* what;
