@@ -98,8 +98,11 @@ bool Connection::wait_for_request(ServerState::Slot& slot, bool first) {
     stream_.set_read_deadline(Deadline::after(timeout));
     const std::size_t n = reader_.fill(ec);
     state_.leave_idle(slot);
-    // The head's own deadline starts with its first byte.
-    stream_.set_read_deadline(Deadline::after(options_.header_timeout));
+    if (!first) {
+        // The head's own deadline starts with its first byte (a new connection's already
+        // started at accept).
+        stream_.set_read_deadline(Deadline::after(options_.header_timeout));
+    }
     return n != 0 && !ec;
 }
 
@@ -116,8 +119,8 @@ Connection::Next Connection::read_head(std::size_t& head_size) {
         }
         reader_.consume(r.consumed);
         std::error_code ec;
-        // The deadline set when the first byte came stays: fill() re-arms only to flush.
-        writer_.flush(ec);
+        // The read deadline set when the first byte came stays: this is one absolute bound.
+        exchange_.flush(ec);
         if (ec) {
             return Next::close;
         }
