@@ -183,6 +183,25 @@ std::size_t TcpStream::read_some(MutableBuffer buf) {
     return n;
 }
 
+void TcpStream::wait_readable(std::error_code& ec) noexcept {
+    ec.clear();
+    boost::fibers::mutex* m = socket_.io().read_mutex();
+    if (m == nullptr) {
+        ec = closed_error();
+        return;
+    }
+    std::lock_guard lk{*m};
+    ec = socket_.io().wait(weft::detail::Interest::read, socket_.io().read_deadline()).ec;
+}
+
+void TcpStream::wait_readable() {
+    std::error_code ec;
+    wait_readable(ec);
+    if (ec) {
+        throw_error(ec, "wait_readable", socket_.describe());
+    }
+}
+
 std::size_t TcpStream::read_exact(MutableBuffer buf, std::error_code& ec) noexcept {
     ec.clear();
     boost::fibers::mutex* m = socket_.io().read_mutex();

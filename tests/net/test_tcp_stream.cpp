@@ -1,4 +1,5 @@
 #include <array>
+#include <atomic>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <numeric>
@@ -343,5 +344,49 @@ TEST_CASE("a stream moved into a fiber keeps working", "[net][tcp]") {
         h.join();
         std::array<std::byte, 1> buf;
         CHECK(client.read_some(buf) == 0);
+    });
+}
+
+TEST_CASE("wait_readable parks until bytes come, consumes none, and sees EOF",
+          "[net][tcp][wait_readable]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        auto [client, server] = weft::test::connected_pair();
+        std::atomic<bool> woke{false};
+        auto waiter = weft::spawn([&] {
+            server.wait_readable();
+            woke = true;
+        });
+        weft::this_fiber::yield();
+        CHECK_FALSE(woke);  // nothing sent yet: it is parked
+        client.write_all(weft::net::as_bytes("abc"));
+        waiter.join();
+        CHECK(woke);
+        // Bytes still unread: a second wait returns at once (no edge is needed for it).
+        server.wait_readable();
+        server.wait_readable();
+        std::array<std::byte, 8> buf;
+        CHECK(server.read_some(buf) == 3);
+        CHECK(weft::net::as_string({buf.data(), 3}) == "abc");
+        client.shutdown(weft::net::Shutdown::write);
+        server.wait_readable();  // EOF is readable
+        CHECK(server.read_some(buf) == 0);
+    });
+}
+
+TEST_CASE("wait_readable honours the read deadline and close", "[net][tcp][wait_readable]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        auto [client, server] = weft::test::connected_pair();
+        std::error_code ec;
+        server.set_read_deadline(weft::Deadline::after(std::chrono::milliseconds(5)));
+        server.wait_readable(ec);
+        CHECK(ec == weft::errc::timed_out);
+        server.set_read_deadline(weft::Deadline::never());
+        auto waiter = weft::spawn([&] { server.wait_readable(ec); });
+        weft::this_fiber::yield();
+        server.close();
+        waiter.join();
+        CHECK(ec == weft::errc::closed);
     });
 }

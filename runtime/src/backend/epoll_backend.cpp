@@ -183,9 +183,28 @@ IoResult EpollBackend::sendv(FdState& fd, std::span<const iovec> bufs, Deadline 
 }
 
 IoResult EpollBackend::wait(FdState& fd, Interest interest, Deadline d) noexcept {
-    WaitSlot& slot = interest == Interest::read ? fd.read_slot : fd.write_slot;
-    WakeReason why = slot.wait(d);
-    return {0, why == WakeReason::ready ? std::error_code{} : wake_error(why)};
+    if (interest == Interest::write) {
+        WakeReason why = fd.write_slot.wait(d);
+        return {0, why == WakeReason::ready ? std::error_code{} : wake_error(why)};
+    }
+    // Read: edges are not levels, so the socket may already hold bytes whose edge an earlier
+    // op used up. After a drained read the next edge is what to wait for (as in recv());
+    // otherwise peek one byte: "try first", with no buffer of the caller's involved.
+    if (fd.read_drained && !fd.read_hup.load(std::memory_order_relaxed) && !d.has_passed()) {
+        WakeReason why = fd.read_slot.wait(d);
+        if (why != WakeReason::ready) {
+            return {0, wake_error(why)};
+        }
+        fd.read_drained = false;  // the edge means bytes (or a hang-up): read them
+        return {0, {}};
+    }
+    std::byte peek{};
+    IoResult r = io_loop(fd.read_slot, d, [&] { return sys::recv(fd.fd, &peek, 1, MSG_PEEK); });
+    if (!r.ec) {
+        fd.read_drained = false;
+    }
+    r.n = 0;
+    return r;
 }
 
 void EpollBackend::run_once(std::chrono::steady_clock::time_point until) noexcept {

@@ -57,6 +57,13 @@ public:
     std::size_t read_exact(MutableBuffer buf);
     std::size_t read_exact(MutableBuffer buf, std::error_code& ec) noexcept;
 
+    /// Parks until a read would not block (bytes buffered, the peer's EOF, or a pending
+    /// error) and consumes nothing. It needs no buffer: a server that waits here and only
+    /// then reads into a buffer holds no buffer memory for an idle connection (one stack
+    /// page per parked fiber). Honours the read deadline.
+    /// Errors: errc::timed_out, errc::cancelled, errc::closed, ECONNRESET, ...
+    void wait_readable();
+    void wait_readable(std::error_code& ec) noexcept;
     /// Writes what one send accepts (at least one byte). Blocks: while the send buffer is full.
     std::size_t write_some(ConstBuffer buf);
     std::size_t write_some(ConstBuffer buf, std::error_code& ec) noexcept;
