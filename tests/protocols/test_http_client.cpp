@@ -438,3 +438,30 @@ TEST_CASE("client: request bodies with Content-Length and chunked", "[http][clie
         CHECK(server.accepted() == 1);
     });
 }
+
+TEST_CASE("client: a slot freed on one host wakes the request waiting for that host",
+          "[http][client]") {
+    // All hosts share one condition variable in the pool: a release must wake every waiter
+    // (each rechecks its own host), or the one wake-up can go to a request for another host
+    // while the request for this one stays parked.
+    run([] {
+        HttpTestServer a{always(ok_response("a"))};
+        HttpTestServer b{always(ok_response("b"))};
+        Client client{{.max_connections_per_host = 1}};
+        weft::http::ResponseStream held_b = client.stream({.url = b.url()});  // B's one slot
+        weft::http::ResponseStream held_a = client.stream({.url = a.url()});  // A's one slot
+        std::string got_a, got_b;
+        auto wait_b = weft::spawn([&] { got_b = client.get(b.url()).body; });
+        weft::this_fiber::yield();  // one worker: wait_b runs until it parks in the pool
+        auto wait_a = weft::spawn([&] { got_a = client.get(a.url()).body; });
+        weft::this_fiber::yield();
+        while (!held_a.read_chunk().empty()) {
+        }
+        held_a = {};  // A's slot is free: wait_a, the second waiter, must get it
+        wait_a.join();
+        CHECK(got_a == "a");
+        held_b = {};
+        wait_b.join();
+        CHECK(got_b == "b");
+    });
+}

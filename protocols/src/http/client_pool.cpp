@@ -50,7 +50,7 @@ void ConnectionPool::release(std::unique_ptr<ClientConnection> c, bool reusable)
             closing = std::move(c);
         }
     }
-    freed_.notify_one();
+    freed_.notify_all();  // one condition for every host: wake all, each rechecks its own
 }
 
 void ConnectionPool::abandon(const std::string& key) noexcept {
@@ -58,7 +58,7 @@ void ConnectionPool::abandon(const std::string& key) noexcept {
         std::lock_guard lk{mutex_};
         --hosts_[key].open;
     }
-    freed_.notify_one();
+    freed_.notify_all();  // one condition for every host: wake all, each rechecks its own
 }
 
 void ConnectionPool::close_idle() noexcept {
