@@ -45,6 +45,20 @@ std::size_t count_threads() {
 }
 
 // Blocks a pool thread until `flag` is set (a hang guard bounds it; never a timing check).
+// Yields until `cond` holds, for at most 60 s (a bound, not a timing check): false if it
+// never did.
+template <class Cond>
+bool yield_until(Cond cond) {
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    while (!cond()) {
+        if (std::chrono::steady_clock::now() > give_up) {
+            return false;
+        }
+        weft::this_fiber::yield();
+    }
+    return true;
+}
+
 bool block_until(const std::atomic<bool>& flag) {
     auto give_up = std::chrono::steady_clock::now() + 60s;
     while (!flag.load()) {
@@ -268,6 +282,7 @@ TEST_CASE("offload_until stops waiting at its deadline or a cancel, the call run
     rt.run([] {
         struct Shared {
             std::atomic<bool> release{false};
+            std::atomic<int> entered{0};
             std::atomic<int> finished{0};
             std::atomic<int> results_alive{0};
         };
@@ -279,6 +294,7 @@ TEST_CASE("offload_until stops waiting at its deadline or a cancel, the call run
             ~Result() { --s->results_alive; }
         };
         auto job = [shared] {
+            ++shared->entered;
             block_until(shared->release);
             ++shared->finished;
             return Result{shared};
@@ -293,16 +309,15 @@ TEST_CASE("offload_until stops waiting at its deadline or a cancel, the call run
         auto h = weft::spawn([&] {
             cancelled = code_of([&] { weft::offload_until(weft::Deadline::never(), job); });
         });
-        weft::this_fiber::yield();
+        // Cancel only once h's call is running: cancelled before it was submitted, it would
+        // never run, and `finished` would never reach 2 (a hang seen once under ASan load).
+        REQUIRE(yield_until([&] { return shared->entered == 2; }));
         h.cancel();
         h.join();
         CHECK(cancelled == weft::errc::cancelled);
         CHECK(shared->finished == 0);  // both calls still run, unobserved
         shared->release = true;
-        while (shared->finished != 2 || shared->results_alive != 0) {
-            weft::this_fiber::yield();
-        }
-        CHECK(shared->results_alive == 0);  // their results were destroyed with the calls
+        REQUIRE(yield_until([&] { return shared->finished == 2 && shared->results_alive == 0; }));
     });
 }
 
