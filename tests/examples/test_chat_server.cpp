@@ -151,6 +151,9 @@ TEST_CASE("chat_server: a client that stops reading is dropped, the others get e
         const std::size_t lines = 2 * (buffers + (1 << 20)) / text.size();
         std::atomic<std::size_t> heard{0};
         std::atomic<bool> deaf{false};  // the listener stopped early (EOF or error)
+        // The server drops the stalled client as soon as its queue overflows, which is
+        // usually before the talk ends: the listener may hear "was dropped" among the lines.
+        std::atomic<bool> heard_drop{false};
         auto ear = weft::spawn([&] {
             std::error_code ec;
             while (heard < lines) {
@@ -161,6 +164,8 @@ TEST_CASE("chat_server: a client that stops reading is dropped, the others get e
                 }
                 if (l->ends_with(text)) {
                     ++heard;
+                } else if (l->starts_with("* ") && l->ends_with(" was dropped")) {
+                    heard_drop = true;
                 }
             }
         });
@@ -186,7 +191,9 @@ TEST_CASE("chat_server: a client that stops reading is dropped, the others get e
         CHECK(!ec);
         CHECK(got < lines);
         CHECK(last.value_or("") == "* you fell too far behind; disconnected");
-        CHECK(listener.until("* ").value_or("").ends_with(" was dropped"));
+        if (!heard_drop) {
+            CHECK(listener.until("* ").value_or("").ends_with(" was dropped"));
+        }
     });
 }
 
