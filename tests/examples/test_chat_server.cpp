@@ -47,6 +47,7 @@ public:
         posix_spawn_file_actions_destroy(&actions);
         ::close(out[1]);
         REQUIRE(rc == 0);
+        weft::test::track_child(pid_);
         // "chat_server: listening on 127.0.0.1:PORT\n": read it whole (a short blocking read
         // of a pipe; the server prints it once it listens).
         std::string line;
@@ -62,6 +63,7 @@ public:
     ~ChatServer() {
         ::kill(pid_, SIGTERM);
         ::waitpid(pid_, nullptr, 0);
+        weft::test::untrack_child(pid_);
     }
     weft::net::Endpoint endpoint() const { return weft::net::Endpoint::loopback_v4(port_); }
 

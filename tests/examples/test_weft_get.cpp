@@ -64,8 +64,10 @@ int run_weft_get(std::vector<std::string> args, const fs::path& log) {
     const int rc = ::posix_spawn(&pid, WEFT_GET_PATH, &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     REQUIRE(rc == 0);
+    weft::test::track_child(pid);
     int status = 0;
     weft::offload([&] { ::waitpid(pid, &status, 0); });
+    weft::test::untrack_child(pid);
     REQUIRE(WIFEXITED(status));
     return WEXITSTATUS(status);
 }

@@ -90,6 +90,7 @@ public:
         if (pid_ > 0) {
             ::kill(pid_, SIGTERM);
             ::waitpid(pid_, nullptr, 0);
+            weft::test::untrack_child(pid_);
         }
         std::error_code ec;
         fs::remove_all(prefix_, ec);
@@ -133,6 +134,7 @@ private:
         const int rc = ::posix_spawn(&pid_, nginx_path, &actions, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         REQUIRE(rc == 0);
+        weft::test::track_child(pid_);
     }
 
     fs::path prefix_;

@@ -93,7 +93,8 @@ private:
                      static_cast<long long>(watchdog_limit().count()),
                      weft::detail::describe_fibers().c_str());
         std::fflush(stderr);
-        std::_Exit(EXIT_FAILURE);  // a failure, not a crash: CTest shows the dump
+        weft::test::kill_tracked_children();  // _Exit skips the destructors that would
+        std::_Exit(EXIT_FAILURE);             // a failure, not a crash: CTest shows the dump
     }
 
     std::size_t fds_ = 0;

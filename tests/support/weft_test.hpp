@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <sys/types.h>
 #include <utility>
 
 #include <weft/weft.hpp>
@@ -23,5 +24,12 @@ std::size_t count_open_fds();
 
 /// `n` deterministic pseudo-random bytes (a fixed seed per call site's `seed`).
 std::string pattern(std::size_t n, unsigned seed = 1);
+
+/// Child processes a test started (servers, peers). The watchdog ends a hung run with
+/// _Exit, which skips destructors: it kills the tracked children first, or a live child
+/// would keep CTest's output pipe open until CTest's own timeout. Untrack after reaping.
+void track_child(pid_t pid) noexcept;
+void untrack_child(pid_t pid) noexcept;
+void kill_tracked_children() noexcept;
 
 }  // namespace weft::test
