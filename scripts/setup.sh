@@ -1,10 +1,14 @@
 #!/bin/sh
-# Installs the Debian 12 packages weft needs to build and test. Idempotent: when every
-# package is already installed it changes nothing and does not touch the network.
+# Installs the Debian 12 packages weft needs to build and test (or, given arguments, those
+# packages instead: bench/setup.sh uses it so). Idempotent: when every package is already
+# installed it changes nothing and does not touch the network.
 set -eu
 
 packages="cmake make g++ gcc pkg-config libboost-fiber1.81-dev libboost-context1.81-dev
 liburing-dev catch2 clang libclang-rt-14-dev nginx curl"
+if [ "$#" -gt 0 ]; then
+    packages="$*"
+fi
 
 missing=""
 for p in $packages; do
