@@ -422,3 +422,32 @@ TEST_CASE("a short transfer from the seam moves at most short_to bytes", "[relia
         CHECK(as_string(buf) == "abXYZ");
     });
 }
+
+TEST_CASE(
+    "the seam fails an accept while the acceptor is parked (a multishot completion "
+    "on io_uring), and the next accept still works",
+    "[reliability][fault]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        TcpListener l = weft::test::listen_loopback();
+        std::error_code first;
+        TcpStream accepted;
+        auto acceptor = weft::spawn([&] {
+            accepted = l.accept(weft::Deadline::never(), first);  // parks: nobody connects yet
+        });
+        weft::this_fiber::yield();  // one worker: the acceptor runs until it parks
+        {
+            weft::test::ScopedFault fault{{.call = Call::accept4, .nth = 1, .err = EMFILE}};
+            TcpStream c1 = TcpStream::connect(l.local_endpoint());
+            acceptor.join();
+            CHECK(fault.fired_call() == Call::accept4);
+        }
+        CHECK(first == std::errc::too_many_files_open);
+        CHECK_FALSE(accepted.is_open());
+        // io_uring closed the failed connection (as an aborted handshake); epoll left it in the
+        // backlog. Either way the listener serves the next one.
+        TcpStream c2 = TcpStream::connect(l.local_endpoint());
+        TcpStream next = l.accept(weft::Deadline::after(std::chrono::seconds(10)));
+        CHECK(next.is_open());
+    });
+}
