@@ -24,7 +24,8 @@ TEST_CASE("run rethrows the exception its function ended with", "[runtime]") {
 
 TEST_CASE("the requested backend is the one used", "[runtime]") {
     weft::Runtime rt{weft::test::runtime_options()};
-    CHECK((rt.backend() == weft::BackendKind::epoll || rt.backend() == weft::BackendKind::io_uring));
+    CHECK(
+        (rt.backend() == weft::BackendKind::epoll || rt.backend() == weft::BackendKind::io_uring));
     CHECK(rt.threads() == 1);
 }
 
@@ -121,11 +122,12 @@ TEST_CASE("yield lets the other ready fibers run", "[runtime]") {
     });
 }
 
-TEST_CASE("sleep_for returns no earlier than its deadline", "[runtime]") {
+// The sleep is the subject of this case, not a means of synchronization.
+TEST_CASE("sleep_for returns no earlier than its deadline", "[runtime]") {  // intended
     weft::Runtime rt{weft::test::runtime_options()};
     rt.run([] {
         auto start = std::chrono::steady_clock::now();
-        weft::this_fiber::sleep_for(2ms);
+        weft::this_fiber::sleep_for(2ms);  // intended: the sleep under test
         CHECK(std::chrono::steady_clock::now() - start >= 2ms);
         std::error_code ec;
         weft::this_fiber::sleep_until(weft::Deadline::after(-1s), ec);  // already past
@@ -156,8 +158,9 @@ TEST_CASE("cancel wakes a parked fiber with errc::cancelled", "[runtime][cancel]
     weft::Runtime rt{weft::test::runtime_options()};
     rt.run([] {
         std::error_code seen;
-        auto h = weft::spawn([&] { weft::this_fiber::sleep_for(1h, seen); });
-        weft::this_fiber::yield();  // let it park
+        // A sleep that only the cancel can end (what is tested).
+        auto h = weft::spawn([&] { weft::this_fiber::sleep_for(1h, seen); });  // intended
+        weft::this_fiber::yield();                                             // let it park
         h.cancel();
         h.join();
         CHECK(seen == weft::errc::cancelled);

@@ -182,8 +182,8 @@ TEST_CASE("many fibers across workers all run to completion", "[scheduler]") {
         for (int i = 0; i < fibers; ++i) {
             hs.push_back(weft::spawn([&done, i] {
                 if (i % 3 == 0) {
-                    // intended: short timers race the yields and the steals (what is tested)
-                    weft::this_fiber::sleep_for(std::chrono::microseconds(i % 100));
+                    // Short timers race the yields and the steals (what is tested).
+                    weft::this_fiber::sleep_for(std::chrono::microseconds(i % 100));  // intended
                 }
                 weft::this_fiber::yield();
                 ++done;
@@ -276,8 +276,8 @@ TEST_CASE("FiberOptions::worker places a pinned fiber on that worker", "[schedul
                 [&wrong, k] {
                     for (int i = 0; i < 100; ++i) {
                         wrong[k] += weft::this_fiber::worker_index() != k ? 1 : 0;
-                        // intended: timer wake-ups on a pinned fiber's own worker
-                        weft::this_fiber::sleep_for(std::chrono::microseconds(i % 7));
+                        // Timer wake-ups on a pinned fiber's own worker (what is tested).
+                        weft::this_fiber::sleep_for(std::chrono::microseconds(i % 7));  // intended
                     }
                 },
                 {.name = "on-" + std::to_string(k), .pinned = true, .worker = k}));
