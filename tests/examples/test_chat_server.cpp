@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <fstream>
 #include <signal.h>
-#include <spawn.h>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +15,6 @@
 #include <weft/framing/io.hpp>
 
 #include "support/weft_test.hpp"
-
-extern char** environ;
 
 using namespace std::chrono_literals;
 using weft::net::as_bytes;
@@ -30,24 +27,12 @@ public:
     ChatServer() {
         int out[2];
         REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
         std::string backend{weft::to_string(
             weft::test::runtime_options().backend.value_or(weft::BackendKind::automatic))};
-        std::vector<std::string> args = {CHAT_SERVER_PATH, "127.0.0.1:0", "--threads", "2",
-                                         "--backend",      backend};
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        const int rc =
-            ::posix_spawn(&pid_, CHAT_SERVER_PATH, &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
+        pid_ = weft::test::spawn_child(
+            {CHAT_SERVER_PATH, "127.0.0.1:0", "--threads", "2", "--backend", backend}, out[1]);
         ::close(out[1]);
-        REQUIRE(rc == 0);
-        weft::test::track_child(pid_);
+        REQUIRE(pid_ > 0);
         // "chat_server: listening on 127.0.0.1:PORT\n": read it whole (a short blocking read
         // of a pipe; the server prints it once it listens).
         std::string line;
@@ -62,8 +47,7 @@ public:
     }
     ~ChatServer() {
         ::kill(pid_, SIGTERM);
-        ::waitpid(pid_, nullptr, 0);
-        weft::test::untrack_child(pid_);
+        weft::test::reap_child(pid_);
     }
     weft::net::Endpoint endpoint() const { return weft::net::Endpoint::loopback_v4(port_); }
 

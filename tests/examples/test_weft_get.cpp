@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <spawn.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -15,8 +14,6 @@
 
 #include "protocols/http_test_server.hpp"
 #include "support/weft_test.hpp"
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 using weft::test::HttpTestServer;
@@ -51,23 +48,9 @@ int run_weft_get(std::vector<std::string> args, const fs::path& log) {
     const std::string backend{weft::to_string(
         weft::test::runtime_options().backend.value_or(weft::BackendKind::automatic))};
     args.insert(args.begin(), {WEFT_GET_PATH, "--threads", "1", "--backend", backend});
-    std::vector<char*> argv;
-    for (auto& a : args) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, WEFT_GET_PATH, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(rc == 0);
-    weft::test::track_child(pid);
-    int status = 0;
-    weft::offload([&] { ::waitpid(pid, &status, 0); });
-    weft::test::untrack_child(pid);
+    const pid_t pid = weft::test::spawn_child(std::move(args), -1, log.string());
+    REQUIRE(pid > 0);
+    const int status = weft::offload([&] { return weft::test::reap_child(pid); });
     REQUIRE(WIFEXITED(status));
     return WEXITSTATUS(status);
 }

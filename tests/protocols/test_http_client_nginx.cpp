@@ -6,7 +6,6 @@
 #include <fstream>
 #include <set>
 #include <signal.h>
-#include <spawn.h>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,8 +16,6 @@
 #include <weft/http/client.hpp>
 
 #include "support/weft_test.hpp"
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -89,8 +86,7 @@ public:
     ~Nginx() {
         if (pid_ > 0) {
             ::kill(pid_, SIGTERM);
-            ::waitpid(pid_, nullptr, 0);
-            weft::test::untrack_child(pid_);
+            weft::test::reap_child(pid_);
         }
         std::error_code ec;
         fs::remove_all(prefix_, ec);
@@ -119,22 +115,10 @@ private:
     }
     void start() {
         const std::string p = prefix_.string();
-        std::vector<std::string> args = {
-            nginx_path, "-p",         p, "-c", p + "/nginx.conf", "-e", p + "/error.log",
-            "-g",       "daemon off;"};
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, (p + "/stderr.log").c_str(),
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int rc = ::posix_spawn(&pid_, nginx_path, &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        REQUIRE(rc == 0);
-        weft::test::track_child(pid_);
+        pid_ = weft::test::spawn_child({nginx_path, "-p", p, "-c", p + "/nginx.conf", "-e",
+                                        p + "/error.log", "-g", "daemon off;"},
+                                       -1, p + "/stderr.log");
+        REQUIRE(pid_ > 0);
     }
 
     fs::path prefix_;

@@ -2,9 +2,15 @@
 // can read it while test fibers change it, without a lock or an allocation.
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include "support/weft_test.hpp"
+
+extern char** environ;
 
 namespace weft::test {
 
@@ -39,6 +45,39 @@ void kill_tracked_children() noexcept {
             ::kill(pid, SIGKILL);
         }
     }
+}
+
+pid_t spawn_child(std::vector<std::string> args, int stdout_fd, const std::string& stderr_path) {
+    std::vector<char*> argv;
+    for (auto& a : args) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (stdout_fd != -1) {
+        posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+    }
+    if (!stderr_path.empty()) {
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        return -1;
+    }
+    track_child(pid);
+    return pid;
+}
+
+int reap_child(pid_t pid) noexcept {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    untrack_child(pid);
+    return status;
 }
 
 }  // namespace weft::test

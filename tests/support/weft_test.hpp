@@ -4,6 +4,7 @@
 #include <string>
 #include <sys/types.h>
 #include <utility>
+#include <vector>
 
 #include <weft/weft.hpp>
 
@@ -31,5 +32,14 @@ std::string pattern(std::size_t n, unsigned seed = 1);
 void track_child(pid_t pid) noexcept;
 void untrack_child(pid_t pid) noexcept;
 void kill_tracked_children() noexcept;
+
+/// Starts args[0] with `args` (posix_spawn, the environment inherited), its stdout onto
+/// `stdout_fd` when that is not -1 and its stderr into the file `stderr_path` when that is
+/// not empty, and tracks it. Returns its pid, or -1 if it could not be started.
+pid_t spawn_child(std::vector<std::string> args, int stdout_fd = -1,
+                  const std::string& stderr_path = {});
+/// Waits for a child started by spawn_child and untracks it; returns its wait status.
+/// Blocks the calling thread: from a fiber, call it through weft::offload.
+int reap_child(pid_t pid) noexcept;
 
 }  // namespace weft::test
