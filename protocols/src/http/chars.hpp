@@ -72,6 +72,22 @@ constexpr int hex_value(unsigned char c) {
     return digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;  // callers check hexdig first
 }
 
+/// A token (RFC 9110 §5.6.2): method names, field names, codings.
+constexpr bool is_token(std::string_view s) {
+    for (char c : s) {
+        if (!is(static_cast<unsigned char>(c), tchar)) {
+            return false;
+        }
+    }
+    return !s.empty();
+}
+
+/// A field value a sender may write: no CR, LF or NUL, which would end the field early and
+/// let the rest pose as another header (header injection).
+constexpr bool is_field_value(std::string_view s) {
+    return s.find_first_of(std::string_view{"\r\n\0", 3}) == std::string_view::npos;
+}
+
 /// ASCII case-insensitive equality (field names, codings, connection options).
 constexpr bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {

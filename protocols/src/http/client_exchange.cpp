@@ -6,21 +6,11 @@
 #include <array>
 #include <cstdio>
 
+#include "chars.hpp"
+
 namespace weft::http::detail {
 
 namespace {
-
-bool is_tchar(char c) noexcept {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
-}
-bool is_token(std::string_view s) noexcept {
-    return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
-}
-bool is_field_value(std::string_view s) noexcept {
-    return std::none_of(s.begin(), s.end(),
-                        [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
 
 void add_field(std::string& out, std::string_view name, std::string_view value) {
     out += name;

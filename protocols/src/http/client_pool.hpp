@@ -38,7 +38,6 @@ struct ClientConnection {
     net::BufferedReader reader;
     ResponseParser parser;
     std::string key;
-    std::uint64_t responses = 0;  // responses read to the end on this connection
 };
 
 class ConnectionPool {
@@ -58,8 +57,6 @@ public:
     /// Frees a slot granted by acquire() whose dial failed.
     void abandon(const std::string& key) noexcept;
     void close_idle() noexcept;
-
-    std::size_t max_idle() const noexcept { return max_idle_; }
 
 private:
     struct Host {

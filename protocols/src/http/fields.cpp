@@ -3,13 +3,11 @@
 
 #include <weft/http/fields.hpp>
 
+#include "chars.hpp"
+
 namespace weft::http {
 
 namespace {
-
-char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
 
 std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -24,8 +22,7 @@ std::string_view trim(std::string_view s) noexcept {
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
+    return detail::iequals(a, b);
 }
 
 void Fields::add(std::string_view name, std::string_view value) {

@@ -3,26 +3,19 @@
 #include <weft/detail/throw_error.hpp>
 #include <weft/http/response.hpp>
 
+#include "chars.hpp"
 #include "exchange.hpp"
 
 namespace weft::http {
 
 namespace {
 
-bool is_token_char(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-        return true;
-    }
-    return std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
-}
-
 void check_field(std::string_view name, std::string_view value) {
-    if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char)) {
+    if (!detail::is_token(name)) {
         throw std::invalid_argument("weft::http::Response: invalid header name '" +
                                     std::string(name) + "'");
     }
-    // CR or LF would end the field early and let the rest pose as another header.
-    if (value.find_first_of(std::string_view{"\r\n\0", 3}) != std::string_view::npos) {
+    if (!detail::is_field_value(value)) {
         throw std::invalid_argument("weft::http::Response: CR, LF or NUL in the value of '" +
                                     std::string(name) + "'");
     }

@@ -182,7 +182,6 @@ net::ConstBuffer ResponseStream::on_eof(std::error_code& ec) noexcept {
 
 void ResponseStream::finish() noexcept {
     state_ = State::done;
-    conn_->responses++;
     const bool reusable = keep_alive_ && conn_->reader.buffered().empty();
     pool_->release(std::move(conn_), reusable);
 }

@@ -40,15 +40,6 @@ void for_each_element(std::string_view list, Fn fn) {
     }
 }
 
-bool is_token(std::string_view s) noexcept {
-    for (char c : s) {
-        if (!is(static_cast<unsigned char>(c), tchar)) {
-            return false;
-        }
-    }
-    return !s.empty();
-}
-
 // The transfer codings of every Transfer-Encoding line, in order.
 struct Codings {
     std::size_t count = 0;
