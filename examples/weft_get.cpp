@@ -9,8 +9,12 @@
 // NAME.part, and renames it to NAME when the body is complete, so a file that exists is a
 // file that arrived whole. Redirects are followed. File writes go to the page cache and are
 // short; a program writing to slow disks would hand them to weft::offload.
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include <weft/http/client.hpp>
+#include <weft/http/request.hpp>  // percent_decode
 #include <weft/weft.hpp>
 
 #include "weft_get_progress.hpp"
@@ -45,6 +50,16 @@ struct Job {
     std::exit(2);
 }
 
+// A flag's non-negative number; anything else is a usage error (exit 2), not a crash.
+std::size_t number(const std::string& flag, const std::string& text) {
+    std::size_t n = 0;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (err != std::errc{} || end != text.data() + text.size()) {
+        usage((flag + " needs a number, not '" + text + "'").c_str());
+    }
+    return n;
+}
+
 Options parse_args(int argc, char* argv[]) {
     Options o;
     o.runtime.threads = 2;
@@ -54,7 +69,7 @@ Options parse_args(int argc, char* argv[]) {
             return i + 1 < argc ? argv[++i] : (usage((a + " needs a value").c_str()), "");
         };
         if (a == "-j") {
-            o.jobs = std::max<std::size_t>(1, std::stoul(value()));
+            o.jobs = std::max<std::size_t>(1, number(a, value()));
         } else if (a == "-o") {
             o.dir = value();
         } else if (a == "-i") {
@@ -65,7 +80,7 @@ Options parse_args(int argc, char* argv[]) {
                 }
             }
         } else if (a == "--threads") {
-            o.runtime.threads = static_cast<unsigned>(std::stoul(value()));
+            o.runtime.threads = static_cast<unsigned>(number(a, value()));
         } else if (a == "--backend") {
             o.runtime.backend = weft::parse_backend_kind(value());
         } else if (!a.empty() && a[0] == '-') {
@@ -87,6 +102,9 @@ fs::path file_for(const std::string& url, const fs::path& dir, std::set<std::str
     const weft::http::Url u = weft::http::Url::parse(url, ec);
     std::string path = ec ? "" : u.target.substr(0, u.target.find('?'));
     std::string name = path.substr(path.rfind('/') + 1);
+    if (auto decoded = weft::http::percent_decode(name)) {  // "my%20file" → "my file"
+        name = std::move(*decoded);
+    }
     for (char& c : name) {
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
             c = '_';

@@ -465,3 +465,28 @@ TEST_CASE("client: a slot freed on one host wakes the request waiting for that h
         CHECK(got_b == "b");
     });
 }
+
+TEST_CASE("client: a redirect on the same host keeps the caller's Host, another host drops it",
+          "[http][client]") {
+    run([] {
+        std::vector<std::string> hosts;
+        HttpTestServer server{[&](ServerConn& c) {
+            while (auto req = c.read_request()) {
+                hosts.emplace_back(req->headers.get("Host"));
+                if (req->target == "/moved") {
+                    c.write("HTTP/1.1 302 Found\r\nLocation: /here\r\nContent-Length: 0\r\n\r\n");
+                } else {
+                    c.write(ok_response("here"));
+                }
+            }
+        }};
+        Client client{{.follow_redirects = true}};
+        weft::http::ClientRequest req{.url = server.url("/moved")};
+        req.headers.add("Host", "vhost.test");
+        const auto r = client.request(req);
+        CHECK(r.body == "here");
+        REQUIRE(hosts.size() == 2);
+        CHECK(hosts[0] == "vhost.test");
+        CHECK(hosts[1] == "vhost.test");  // a relative Location: same authority
+    });
+}

@@ -256,3 +256,23 @@ TEST_CASE("http server: a handler's exception is a 500 for that request only", "
     });
     CHECK(reported == 2);
 }
+
+TEST_CASE(
+    "http server: a buffered body set before streaming goes out first, and one added "
+    "after goes out before the end",
+    "[http][server]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        TestServer s{[](Request&, Response& res) {
+            res.set_body("head-");
+            res.write("stream");
+            res.body() += "-tail";
+        }};
+        RawClient c{s.at()};
+        c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        auto r = c.read_reply();
+        REQUIRE(r);
+        CHECK(r->headers.get("Transfer-Encoding") == "chunked");
+        CHECK(r->body == "head-stream-tail");
+    });
+}

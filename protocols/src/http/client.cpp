@@ -51,9 +51,10 @@ ClientRequest redirected(const ClientRequest& from, int status, const Url& was, 
     }
     if (to.host != was.host || to.port != was.port) {  // credentials stay with their host
         next.headers.erase("Authorization");
+        next.headers.erase("Proxy-Authorization");
         next.headers.erase("Cookie");
+        next.headers.erase("Host");  // a caller's Host holds for its own authority only
     }
-    next.headers.erase("Host");
     return next;
 }
 

@@ -89,15 +89,20 @@ bool Connection::wait_for_request(ServerState::Slot& slot, bool first) {
     if (ec) {
         return false;
     }
-    // An idle connection holds no buffer: 10,000 idle keep-alive clients cost no 16 KiB each.
+    // An idle connection holds no buffer: it waits for readability first (fill() would take
+    // a buffer before parking), so 10,000 idle keep-alive clients cost no 16 KiB each.
     reader_.release_buffer();
     writer_.release_buffer();
     if (!state_.enter_idle(slot)) {
         return false;
     }
     stream_.set_read_deadline(Deadline::after(timeout));
-    const std::size_t n = reader_.fill(ec);
+    stream_.wait_readable(ec);
     state_.leave_idle(slot);
+    if (ec) {
+        return false;
+    }
+    const std::size_t n = reader_.fill(ec);
     if (!first) {
         // The head's own deadline starts with its first byte (a new connection's already
         // started at accept).

@@ -179,9 +179,7 @@ bool Exchange::discard_body() noexcept {
             return false;
         }
     }
-    reader_.consume(pending_consume_);
-    pending_consume_ = 0;
-    return true;
+    return true;  // the done answer consumed the last piece's bytes
 }
 
 // ---- response -------------------------------------------------------------------------------
@@ -275,6 +273,12 @@ void Exchange::write(net::ConstBuffer data, std::error_code& ec) {
             return;
         }
     }
+    if (!res_->body_.empty()) {
+        write_buffered_body(ec);  // what set_body()/body() held goes before the stream
+        if (ec) {
+            return;
+        }
+    }
     if (data.empty() || head_request_ || framing_ == Framing::none) {
         return;
     }
@@ -309,15 +313,31 @@ void Exchange::finish(std::error_code& ec) {
         if (!ec && framing_ == Framing::length && !head_request_ && !res.body_.empty()) {
             writer_.write(net::as_bytes(res.body_), ec);  // a large body goes out uncopied
         }
-    } else if (framing_ == Framing::chunked && !head_request_) {
-        arm_write_deadline();
-        writer_.write(net::as_bytes("0\r\n\r\n"), ec);
-    } else if (framing_ == Framing::length && !head_request_ && written_ != declared_) {
-        broken_ = true;  // the client waits for bytes that will not come: close
+    } else {
+        write_buffered_body(ec);  // body() appended to after the first write()
+        if (!ec && framing_ == Framing::chunked && !head_request_) {
+            arm_write_deadline();
+            writer_.write(net::as_bytes("0\r\n\r\n"), ec);
+        } else if (framing_ == Framing::length && !head_request_ && written_ != declared_) {
+            broken_ = true;  // the client waits for bytes that will not come: close
+        }
     }
     if (ec) {
         broken_ = true;
     }
+}
+
+// Streams the buffered body as the next piece, then empties it (keeping its memory).
+void Exchange::write_buffered_body(std::error_code& ec) {
+    std::string& body = res_->body_;
+    if (body.empty()) {
+        return;
+    }
+    std::string pending;
+    pending.swap(body);  // write() must see no buffered body, or it would recurse
+    write(net::as_bytes(pending), ec);
+    pending.clear();
+    body.swap(pending);  // the memory stays with the Response for the next request
 }
 
 void Exchange::fail_with(int status) {

@@ -36,7 +36,6 @@ public:
              const ServerState& state) noexcept;
 
     RequestParser& parser() noexcept { return parser_; }
-    net::BufferedReader& reader() noexcept { return reader_; }
 
     /// Starts an exchange for the head the parser just answered (`head_size` buffered
     /// bytes): copies the head into `req`, consumes it, resets `res`.
@@ -72,6 +71,7 @@ private:
     Framing choose_framing(bool buffered);
     void append_head(Framing framing);
     void arm_write_deadline() noexcept;
+    void write_buffered_body(std::error_code& ec);
     bool discard_body() noexcept;
 
     net::TcpStream& stream_;

@@ -113,6 +113,10 @@ bool Router::match(const Route& route, std::string_view path, Params& params,
         rest = more ? rest.substr(slash + 1) : std::string_view{};
         if (seg.kind == Segment::Kind::param) {
             capture(seg.text, part);
+        } else if (part.find('%') == std::string_view::npos) {
+            if (part != seg.text) {
+                return false;  // the common case: compared in place, nothing copied
+            }
         } else if (!decode_into(part, scratch)) {
             throw std::invalid_argument("bad escape");
         } else if (scratch != seg.text) {
