@@ -26,7 +26,8 @@ class Exchange;
 ///   then the bytes. The body is framed with the Content-Length the handler set before the
 ///   first write() (it must then write exactly that many bytes), else chunked (HTTP/1.1) or
 ///   delimited by closing the connection (HTTP/1.0). The server ends it when the handler
-///   returns.
+///   returns. Text in the buffered body when streaming starts goes out first; text added
+///   to it afterwards goes out before the end.
 ///
 /// The server adds Date, Content-Length or Transfer-Encoding, Connection when it closes,
 /// and Server (ServerOptions::server_header); a HEAD request gets the head only. Writes
