@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <mutex>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <optional>
@@ -160,7 +159,7 @@ TcpStream TcpStream::connect(std::string_view address, Deadline d) {
 
 std::size_t TcpStream::read_some(MutableBuffer buf, std::error_code& ec) noexcept {
     ec.clear();
-    boost::fibers::mutex* m = socket_.io().read_mutex();
+    weft::detail::IoLock* m = socket_.io().read_lock();
     if (m == nullptr) {
         ec = closed_error();
         return 0;
@@ -168,7 +167,10 @@ std::size_t TcpStream::read_some(MutableBuffer buf, std::error_code& ec) noexcep
     if (buf.empty()) {
         return 0;
     }
-    std::lock_guard lk{*m};
+    weft::detail::IoLock::Guard lk{*m, ec};
+    if (ec) {
+        return 0;
+    }
     IoResult r = socket_.io().recv(buf);
     ec = r.ec;
     return r.n;
@@ -185,12 +187,15 @@ std::size_t TcpStream::read_some(MutableBuffer buf) {
 
 void TcpStream::wait_readable(std::error_code& ec) noexcept {
     ec.clear();
-    boost::fibers::mutex* m = socket_.io().read_mutex();
+    weft::detail::IoLock* m = socket_.io().read_lock();
     if (m == nullptr) {
         ec = closed_error();
         return;
     }
-    std::lock_guard lk{*m};
+    weft::detail::IoLock::Guard lk{*m, ec};
+    if (ec) {
+        return;
+    }
     ec = socket_.io().wait(weft::detail::Interest::read, socket_.io().read_deadline()).ec;
 }
 
@@ -204,12 +209,15 @@ void TcpStream::wait_readable() {
 
 std::size_t TcpStream::read_exact(MutableBuffer buf, std::error_code& ec) noexcept {
     ec.clear();
-    boost::fibers::mutex* m = socket_.io().read_mutex();
+    weft::detail::IoLock* m = socket_.io().read_lock();
     if (m == nullptr) {
         ec = closed_error();
         return 0;
     }
-    std::lock_guard lk{*m};
+    weft::detail::IoLock::Guard lk{*m, ec};
+    if (ec) {
+        return 0;
+    }
     std::size_t done = 0;
     while (done < buf.size()) {
         IoResult r = socket_.io().recv(buf.subspan(done));
@@ -237,7 +245,7 @@ std::size_t TcpStream::read_exact(MutableBuffer buf) {
 
 std::size_t TcpStream::write_some(ConstBuffer buf, std::error_code& ec) noexcept {
     ec.clear();
-    boost::fibers::mutex* m = socket_.io().write_mutex();
+    weft::detail::IoLock* m = socket_.io().write_lock();
     if (m == nullptr) {
         ec = closed_error();
         return 0;
@@ -245,7 +253,10 @@ std::size_t TcpStream::write_some(ConstBuffer buf, std::error_code& ec) noexcept
     if (buf.empty()) {
         return 0;
     }
-    std::lock_guard lk{*m};
+    weft::detail::IoLock::Guard lk{*m, ec};
+    if (ec) {
+        return 0;
+    }
     IoResult r = socket_.io().send(buf);
     ec = r.ec;
     return r.n;
@@ -262,12 +273,15 @@ std::size_t TcpStream::write_some(ConstBuffer buf) {
 
 std::size_t TcpStream::write_all(ConstBuffer buf, std::error_code& ec) noexcept {
     ec.clear();
-    boost::fibers::mutex* m = socket_.io().write_mutex();
+    weft::detail::IoLock* m = socket_.io().write_lock();
     if (m == nullptr) {
         ec = closed_error();
         return 0;
     }
-    std::lock_guard lk{*m};
+    weft::detail::IoLock::Guard lk{*m, ec};
+    if (ec) {
+        return 0;
+    }
     std::size_t done = 0;
     while (done < buf.size()) {
         IoResult r = socket_.io().send(buf.subspan(done));
@@ -290,12 +304,15 @@ void TcpStream::write_all(ConstBuffer buf) {
 
 std::size_t TcpStream::write_all(std::span<const ConstBuffer> bufs, std::error_code& ec) noexcept {
     ec.clear();
-    boost::fibers::mutex* m = socket_.io().write_mutex();
+    weft::detail::IoLock* m = socket_.io().write_lock();
     if (m == nullptr) {
         ec = closed_error();
         return 0;
     }
-    std::lock_guard lk{*m};
+    weft::detail::IoLock::Guard lk{*m, ec};
+    if (ec) {
+        return 0;
+    }
     std::size_t done = 0;
     std::size_t index = 0;   // first buffer not yet fully sent
     std::size_t offset = 0;  // bytes of bufs[index] already sent

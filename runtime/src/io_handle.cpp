@@ -94,12 +94,12 @@ int IoHandle::fd() const noexcept {
     return state_ != nullptr ? state_->fd : -1;
 }
 
-boost::fibers::mutex* IoHandle::read_mutex() const noexcept {
-    return state_ != nullptr ? &state_->read_mutex : nullptr;
+IoLock* IoHandle::read_lock() const noexcept {
+    return state_ != nullptr ? &state_->read_lock : nullptr;
 }
 
-boost::fibers::mutex* IoHandle::write_mutex() const noexcept {
-    return state_ != nullptr ? &state_->write_mutex : nullptr;
+IoLock* IoHandle::write_lock() const noexcept {
+    return state_ != nullptr ? &state_->write_lock : nullptr;
 }
 
 void IoHandle::close() noexcept {

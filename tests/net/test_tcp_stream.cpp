@@ -390,3 +390,60 @@ TEST_CASE("wait_readable honours the read deadline and close", "[net][tcp][wait_
         CHECK(ec == weft::errc::closed);
     });
 }
+
+TEST_CASE("wait_readable parks again when a read without parking took the bytes of an edge",
+          "[net][tcp][wait_readable]") {
+    weft::Runtime rt{weft::test::runtime_options()};  // one worker: the fibers' order is fixed
+    rt.run([] {
+        auto [client, server] = weft::test::connected_pair();
+        auto [other_client, other_server] = weft::test::connected_pair();
+        std::array<std::byte, 8> buf;
+        // "a" arrives while this fiber is parked on the other socket, so its edge reaches
+        // `server` with nobody waiting there.
+        auto sender = weft::spawn([&] {
+            client.write_all(as_bytes("a"));
+            other_client.write_all(as_bytes("x"));
+        });
+        CHECK(other_server.read_some(buf) == 1);
+        sender.join();
+        CHECK(server.read_some(buf) == 1);  // "a", taken without parking: the edge is used up
+        // Nothing is readable: wait_readable must park until "b" comes (it runs in a fiber
+        // that starts only once this one parks), not return on the used-up edge.
+        bool b_sent = false;
+        auto later = weft::spawn([&] {
+            b_sent = true;
+            client.write_all(as_bytes("b"));
+        });
+        server.wait_readable();
+        CHECK(b_sent);
+        CHECK(server.read_some(buf) == 1);
+        CHECK(as_string({buf.data(), 1}) == "b");
+        later.join();
+    });
+}
+
+TEST_CASE("a read queued behind another reader of the stream can be cancelled",
+          "[net][tcp][cancel]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        auto [client, server] = weft::test::connected_pair();
+        std::string first;
+        auto holder =
+            weft::spawn([&] { first = read_n(server, 4); });  // parks holding the read side
+        weft::this_fiber::yield();
+        std::error_code queued_ec;
+        auto queued = weft::spawn([&] {
+            std::array<std::byte, 4> buf;
+            server.read_some(buf, queued_ec);
+        });
+        weft::this_fiber::yield();
+        queued.cancel();
+        queued.join();
+        CHECK(queued_ec == weft::errc::cancelled);
+        client.write_all(as_bytes("abcd"));  // the first reader still gets every byte
+        holder.join();
+        CHECK(first == "abcd");
+        client.write_all(as_bytes("ef"));  // and the read side is free again
+        CHECK(read_n(server, 2) == "ef");
+    });
+}

@@ -9,8 +9,6 @@
 #include <string_view>
 #include <sys/uio.h>
 
-#include <boost/fiber/mutex.hpp>
-
 #include <weft/deadline.hpp>
 #include <weft/detail/io_handle.hpp>
 #include <weft/detail/io_result.hpp>
@@ -41,8 +39,8 @@ public:
     Backend* home = nullptr;  // the backend the fd is attached to; it never changes
     WaitSlot read_slot;
     WaitSlot write_slot;
-    boost::fibers::mutex read_mutex;  // see IoHandle::read_mutex()
-    boost::fibers::mutex write_mutex;
+    IoLock read_lock;  // see IoHandle::read_lock()
+    IoLock write_lock;
     // Reader-side hint: the last recv returned less than asked, so the socket was drained
     // and the next read parks for readiness without trying the syscall (saves one EAGAIN).
     bool read_drained = false;

@@ -189,14 +189,15 @@ IoResult EpollBackend::wait(FdState& fd, Interest interest, Deadline d) noexcept
     }
     // Read: edges are not levels, so the socket may already hold bytes whose edge an earlier
     // op used up. After a drained read the next edge is what to wait for (as in recv());
-    // otherwise peek one byte: "try first", with no buffer of the caller's involved.
+    // then, or at once otherwise, peek one byte: "try first", with no buffer of the caller's
+    // involved. The peek after an edge is needed: the slot may hold a stale token (an edge
+    // whose bytes a read without parking took), and a wait that returned on it would send its
+    // caller into a read that parks, holding whatever buffer it leased for the bytes.
     if (fd.read_drained && !fd.read_hup.load(std::memory_order_relaxed) && !d.has_passed()) {
         WakeReason why = fd.read_slot.wait(d);
         if (why != WakeReason::ready) {
             return {0, wake_error(why)};
         }
-        fd.read_drained = false;  // the edge means bytes (or a hang-up): read them
-        return {0, {}};
     }
     std::byte peek{};
     IoResult r = io_loop(fd.read_slot, d, [&] { return sys::recv(fd.fd, &peek, 1, MSG_PEEK); });

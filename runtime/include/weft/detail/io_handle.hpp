@@ -2,13 +2,11 @@
 
 #include <cstddef>
 #include <span>
+#include <sys/uio.h>
 #include <system_error>
 
-#include <sys/uio.h>
-
-#include <boost/fiber/mutex.hpp>
-
 #include <weft/deadline.hpp>
+#include <weft/detail/io_lock.hpp>
 #include <weft/detail/io_result.hpp>
 #include <weft/detail/sock_addr.hpp>
 
@@ -44,8 +42,8 @@ public:
 
     /// Serialize readers (writers) beyond the one each that may be in an op at once: a
     /// whole read_exact or write_all holds it. nullptr for an empty handle.
-    boost::fibers::mutex* read_mutex() const noexcept;
-    boost::fibers::mutex* write_mutex() const noexcept;
+    IoLock* read_lock() const noexcept;
+    IoLock* write_lock() const noexcept;
 
     void set_read_deadline(Deadline d) noexcept { read_deadline_ = d; }
     void set_write_deadline(Deadline d) noexcept { write_deadline_ = d; }
