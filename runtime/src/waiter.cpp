@@ -28,6 +28,7 @@
 #include "waiter.hpp"
 
 #include <atomic>
+#include <utility>
 
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/operations.hpp>
@@ -205,6 +206,11 @@ void WaitSlot::reset() noexcept {
     WEFT_ASSERT(waiter_ == nullptr, "reset of a wait slot with a parked fiber");
     ready_ = false;
     closed_ = false;
+}
+
+bool WaitSlot::take_token() noexcept {
+    SpinlockGuard lk{lock_};
+    return std::exchange(ready_, false);
 }
 
 bool WaitSlot::has_waiter() const noexcept {

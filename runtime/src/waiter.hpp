@@ -31,6 +31,9 @@ public:
     void wait_uninterruptible() noexcept;
     /// Any thread. Resumes the parked fiber, or leaves a token for the next wait().
     void notify_ready() noexcept;
+    /// Fiber side, with no fiber parked. Consumes a pending readiness token; returns whether
+    /// there was one.
+    bool take_token() noexcept;
     /// Any thread. Resumes the parked fiber with `closed`; every later wait() returns it.
     void close() noexcept;
     /// Makes a closed slot usable again (pooled fd states). No fiber may be parked.

@@ -188,16 +188,22 @@ IoResult EpollBackend::wait(FdState& fd, Interest interest, Deadline d) noexcept
         return {0, why == WakeReason::ready ? std::error_code{} : wake_error(why)};
     }
     // Read: edges are not levels, so the socket may already hold bytes whose edge an earlier
-    // op used up. After a drained read the next edge is what to wait for (as in recv());
-    // then, or at once otherwise, peek one byte: "try first", with no buffer of the caller's
-    // involved. The peek after an edge is needed: the slot may hold a stale token (an edge
-    // whose bytes a read without parking took), and a wait that returned on it would send its
-    // caller into a read that parks, holding whatever buffer it leased for the bytes.
-    if (fd.read_drained && !fd.read_hup.load(std::memory_order_relaxed) && !d.has_passed()) {
+    // op used up. After a drained read the next edge is what to wait for (as in recv()), and
+    // one that comes while we are parked means bytes. But a token already pending may be
+    // stale: an edge whose bytes a read without parking took since. Returning on it would
+    // send the caller into a read that parks, holding whatever buffer it leased for the
+    // bytes. So then, or when the last read did not drain, peek one byte: "try first", with
+    // no buffer of the caller's involved. (An edge that a poller on another worker reported
+    // just before such a read took its bytes can still wake us spuriously: rare, and then
+    // the caller's read parks as usual.)
+    if (fd.read_drained && !fd.read_hup.load(std::memory_order_relaxed) && !d.has_passed() &&
+        !fd.read_slot.take_token()) {
         WakeReason why = fd.read_slot.wait(d);
         if (why != WakeReason::ready) {
             return {0, wake_error(why)};
         }
+        fd.read_drained = false;
+        return {0, {}};
     }
     std::byte peek{};
     IoResult r = io_loop(fd.read_slot, d, [&] { return sys::recv(fd.fd, &peek, 1, MSG_PEEK); });

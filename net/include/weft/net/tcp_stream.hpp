@@ -60,7 +60,9 @@ public:
     /// Parks until a read would not block (bytes buffered, the peer's EOF, or a pending
     /// error) and consumes nothing. It needs no buffer: a server that waits here and only
     /// then reads into a buffer holds no buffer memory for an idle connection (one stack
-    /// page per parked fiber). Honours the read deadline.
+    /// page per parked fiber). Honours the read deadline. Rarely (a readiness report racing
+    /// a read on another worker) it returns with nothing to read; the read after it then
+    /// parks as any read does.
     /// Errors: errc::timed_out, errc::cancelled, errc::closed, ECONNRESET, ...
     void wait_readable();
     void wait_readable(std::error_code& ec) noexcept;
