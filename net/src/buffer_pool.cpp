@@ -14,9 +14,8 @@
 #include <sys/mman.h>
 #include <thread>
 
-#include <boost/fiber/detail/spinlock.hpp>
-
 #include <weft/detail/assert.hpp>
+#include <weft/detail/spinlock.hpp>
 #include <weft/detail/sys.hpp>
 #include <weft/detail/throw_error.hpp>
 #include <weft/error.hpp>
@@ -29,11 +28,11 @@ struct BufferPool::FreeList {
     struct Node {
         Node* next;
     };
-    alignas(64) boost::fibers::detail::spinlock lock;  // one list per cache line
+    alignas(64) weft::detail::Spinlock lock;  // one list per cache line
     Node* head = nullptr;
 
     std::byte* pop() noexcept {
-        std::lock_guard<boost::fibers::detail::spinlock> guard{lock};
+        std::lock_guard<weft::detail::Spinlock> guard{lock};
         Node* n = head;
         if (n != nullptr) {
             head = n->next;
@@ -42,7 +41,7 @@ struct BufferPool::FreeList {
     }
     void push(std::byte* buffer) noexcept {
         Node* n = reinterpret_cast<Node*>(buffer);
-        std::lock_guard<boost::fibers::detail::spinlock> guard{lock};
+        std::lock_guard<weft::detail::Spinlock> guard{lock};
         n->next = head;
         head = n;
     }

@@ -76,7 +76,7 @@ private:
     unsigned start_worker_ = any_worker;
     std::atomic<std::uint8_t> cancel_{no_cancel};
     std::atomic<const char*> op_{nullptr};
-    mutable Spinlock lock_;  // guards parked_on_, detached_, finished_, error_
+    mutable SlotLock lock_;  // guards parked_on_, detached_, finished_, error_
     WaitSlot* parked_on_ = nullptr;
     bool detached_ = false;
     bool finished_ = false;

@@ -5,8 +5,9 @@
 #include <mutex>
 
 #include <boost/fiber/context.hpp>
-#include <boost/fiber/detail/spinlock.hpp>
 #include <boost/fiber/scheduler.hpp>
+
+#include <weft/detail/spinlock.hpp>
 
 #include "fiber_state.hpp"
 
@@ -96,7 +97,7 @@ private:
         size_.store(size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     }
 
-    boost::fibers::detail::spinlock lock_;
+    Spinlock lock_;
     typename Traits::List queue_;
     std::atomic<std::size_t> stealable_{0};  // seq_cst: the idle handshake reads it
     std::atomic<std::size_t> size_{0};       // written under lock_, read without

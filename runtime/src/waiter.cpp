@@ -123,7 +123,7 @@ WakeReason WaitSlot::wait(Deadline d) noexcept {
     }
     Waiter w;
     bool parked = false;
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     w.reason = early_reason(closed_, ready_, fs, d);
     if (w.reason == WakeReason::none) {
         WEFT_ASSERT(waiter_ == nullptr, "two fibers parked in one wait slot");
@@ -162,7 +162,7 @@ void WaitSlot::wait_uninterruptible() noexcept {
     boost::fibers::context* ctx = boost::fibers::context::active();
     Waiter w;
     w.interruptible = false;
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     if (ready_) {
         ready_ = false;
         return;
@@ -185,7 +185,7 @@ void WaitSlot::claim_locked(WakeReason reason) noexcept {
 }
 
 void WaitSlot::notify_ready() noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     if (waiter_ != nullptr) {
         claim_locked(WakeReason::ready);
     } else {
@@ -194,7 +194,7 @@ void WaitSlot::notify_ready() noexcept {
 }
 
 void WaitSlot::close() noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     closed_ = true;
     if (waiter_ != nullptr && waiter_->interruptible) {
         claim_locked(WakeReason::closed);
@@ -202,24 +202,24 @@ void WaitSlot::close() noexcept {
 }
 
 void WaitSlot::reset() noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     WEFT_ASSERT(waiter_ == nullptr, "reset of a wait slot with a parked fiber");
     ready_ = false;
     closed_ = false;
 }
 
 bool WaitSlot::take_token() noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     return std::exchange(ready_, false);
 }
 
 bool WaitSlot::has_waiter() const noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     return waiter_ != nullptr;
 }
 
 void WaitSlot::cancel_waiter_of(const FiberState* owner) noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     if (waiter_ != nullptr && waiter_->interruptible && waiter_->owner == owner) {
         claim_locked(WakeReason::cancelled);
     }
@@ -230,7 +230,7 @@ void FiberState::request_cancel(bool sticky) noexcept {
     std::uint8_t cur = cancel_.load(std::memory_order_relaxed);
     while (cur < want && !cancel_.compare_exchange_weak(cur, want, std::memory_order_acq_rel)) {
     }
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     if (parked_on_ != nullptr) {
         parked_on_->cancel_waiter_of(this);
     }
@@ -246,30 +246,30 @@ bool FiberState::consume_cancel() noexcept {
 }
 
 void FiberState::set_parked_on(WaitSlot* slot) noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     parked_on_ = slot;
 }
 
 bool FiberState::is_parked() const noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     return parked_on_ != nullptr;
 }
 
 std::exception_ptr FiberState::finish(std::exception_ptr error) noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     finished_ = true;
     error_ = std::move(error);
     return detached_ ? std::exchange(error_, nullptr) : nullptr;
 }
 
 std::exception_ptr FiberState::detach() noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     detached_ = true;
     return finished_ ? std::exchange(error_, nullptr) : nullptr;
 }
 
 std::exception_ptr FiberState::take_error() noexcept {
-    SpinlockGuard lk{lock_};
+    SlotGuard lk{lock_};
     return std::exchange(error_, nullptr);
 }
 

@@ -14,8 +14,8 @@ struct Waiter;
 
 // The lock of a wait slot. Boost.Fiber releases it only after the parking fiber is off its
 // stack (context::suspend(lk)), which is what makes wake-under-lock safe.
-using Spinlock = boost::fibers::detail::spinlock;
-using SpinlockGuard = std::unique_lock<Spinlock>;
+using SlotLock = boost::fibers::detail::spinlock;
+using SlotGuard = std::unique_lock<SlotLock>;
 
 enum class WakeReason : std::uint8_t { none, ready, timed_out, cancelled, closed };
 
@@ -45,7 +45,7 @@ private:
     void cancel_waiter_of(const FiberState* owner) noexcept;
     void claim_locked(WakeReason reason) noexcept;
 
-    mutable Spinlock lock_;
+    mutable SlotLock lock_;
     Waiter* waiter_ = nullptr;
     bool ready_ = false;
     bool closed_ = false;

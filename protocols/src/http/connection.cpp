@@ -4,6 +4,11 @@
 //     → read the head (an absolute header deadline) → handler → finish the response
 //     → reusable? loop : close
 //
+// Clock reads are kept off the common path: a keep-alive wait has no deadline (the server's
+// reaper closes connections idle too long, see server_state.hpp), and the head's deadline is
+// armed only when its first read did not bring the whole head (from then on, one absolute
+// bound; a new connection's runs from accept, covering its first byte too).
+//
 // A rejected head (parse error, header timeout) is answered with its status and closes
 // the connection after lingering: the server stops writing, then reads and discards what
 // the client still sends for a short while, so that closing with unread input does not
@@ -41,6 +46,7 @@ private:
 
     bool wait_for_request(ServerState::Slot& slot, bool first);
     Next read_head(std::size_t& head_size);
+    void arm_head_deadline();
     Next serve_one(std::size_t head_size);
     Next respond_error(int status);
     int status_for_exception(std::exception_ptr e) const;
@@ -54,6 +60,7 @@ private:
     Exchange exchange_;
     Request request_;
     Response response_;
+    bool head_deadline_armed_ = false;
 };
 
 void Connection::run(ServerState::Slot& slot) {
@@ -80,9 +87,8 @@ void Connection::run(ServerState::Slot& slot) {
 // or shutdown: close quietly, as nothing is in progress.
 bool Connection::wait_for_request(ServerState::Slot& slot, bool first) {
     std::error_code ec;
-    const auto timeout = first ? options_.header_timeout : options_.keep_alive_timeout;
     if (!reader_.buffered().empty()) {
-        stream_.set_read_deadline(Deadline::after(options_.header_timeout));
+        head_deadline_armed_ = false;
         return true;  // a pipelined request is already here
     }
     exchange_.flush(ec);
@@ -93,22 +99,26 @@ bool Connection::wait_for_request(ServerState::Slot& slot, bool first) {
     // a buffer before parking), so 10,000 idle keep-alive clients cost no 16 KiB each.
     reader_.release_buffer();
     writer_.release_buffer();
-    if (!state_.enter_idle(slot)) {
+    if (!state_.enter_idle(slot, !first)) {
         return false;
     }
-    stream_.set_read_deadline(Deadline::after(timeout));
+    // A new connection's head deadline covers its first byte; a kept-alive one waits with
+    // none (the reaper enforces keep_alive_timeout).
+    stream_.set_read_deadline(first ? Deadline::after(options_.header_timeout) : Deadline::never());
+    head_deadline_armed_ = first;
     stream_.wait_readable(ec);
+    // Still idle for the reaper and shutdown while the first bytes are read: should the
+    // wait have woken spuriously, this read parks, and with no deadline of its own.
+    const std::size_t n = ec ? 0 : reader_.fill(ec);
     state_.leave_idle(slot);
-    if (ec) {
-        return false;
-    }
-    const std::size_t n = reader_.fill(ec);
-    if (!first) {
-        // The head's own deadline starts with its first byte (a new connection's already
-        // started at accept).
-        stream_.set_read_deadline(Deadline::after(options_.header_timeout));
-    }
     return n != 0 && !ec;
+}
+
+void Connection::arm_head_deadline() {
+    if (!head_deadline_armed_) {
+        stream_.set_read_deadline(Deadline::after(options_.header_timeout));
+        head_deadline_armed_ = true;
+    }
 }
 
 Connection::Next Connection::read_head(std::size_t& head_size) {
@@ -123,8 +133,8 @@ Connection::Next Connection::read_head(std::size_t& head_size) {
             return respond_error(static_cast<int>(status_for(r.error)));
         }
         reader_.consume(r.consumed);
+        arm_head_deadline();  // once per head: one absolute bound from here (or accept)
         std::error_code ec;
-        // The read deadline set when the first byte came stays: this is one absolute bound.
         exchange_.flush(ec);
         if (ec) {
             return Next::close;

@@ -1,9 +1,11 @@
 // Server: binding, serving, and the connection registry behind graceful shutdown.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <mutex>
 
 #include <weft/http/server.hpp>
+#include <weft/spawn.hpp>
 
 #include "server_state.hpp"
 
@@ -29,7 +31,7 @@ ServerState::ServerState(Handler h, ServerOptions o)
 }
 
 bool ServerState::add(Slot& slot) {
-    std::lock_guard lk{mu_};
+    std::lock_guard lk{list_mu_};
     if (count_.load(std::memory_order_relaxed) >= options.max_connections) {
         return false;
     }
@@ -42,38 +44,83 @@ bool ServerState::add(Slot& slot) {
 }
 
 void ServerState::remove(Slot& slot) noexcept {
-    std::lock_guard lk{mu_};
-    slot.prev->next = slot.next;
-    slot.next->prev = slot.prev;
+    {
+        std::lock_guard lk{list_mu_};
+        slot.prev->next = slot.next;
+        slot.next->prev = slot.prev;
+    }
     if (count_.fetch_sub(1, std::memory_order_relaxed) == 1) {
+        std::lock_guard lk{wait_mu_};  // so the waiter is either before its check or parked
         changed_.notify_all();
     }
 }
 
-bool ServerState::enter_idle(Slot& slot) {
-    std::lock_guard lk{mu_};
+bool ServerState::enter_idle(Slot& slot, bool kept_alive) {
+    std::lock_guard lk{list_mu_};
     slot.idle = !draining();
+    slot.kept_alive = kept_alive;
+    slot.idle_since = tick_.load(std::memory_order_relaxed);
     return slot.idle;
 }
 
 void ServerState::leave_idle(Slot& slot) {
-    std::lock_guard lk{mu_};
+    std::lock_guard lk{list_mu_};
     slot.idle = false;
+}
+
+void ServerState::reap_idle() {
+    using namespace std::chrono_literals;
+    const std::chrono::milliseconds timeout = options.keep_alive_timeout;
+    const std::chrono::milliseconds tick =
+        std::clamp<std::chrono::milliseconds>(timeout / 4, 10ms, 1s);
+    // Idle since tick t, closed at the first tick n with n - t > ticks: at least `timeout`
+    // after it went idle, at most one tick more.
+    const auto ticks = static_cast<std::uint32_t>((timeout + tick - 1ms) / tick);
+    std::unique_lock lk{wait_mu_};
+    Deadline next = Deadline::after(tick);
+    while (!draining()) {
+        std::error_code ec;
+        changed_.wait_until(lk, next, ec);
+        if (ec || draining()) {
+            return;  // cancelled, or shutdown closes the idle connections itself
+        }
+        if (!next.has_passed()) {
+            continue;  // a notify meant for wait_connections: ticks follow the clock only
+        }
+        next = Deadline::after(tick);
+        lk.unlock();
+        const std::uint32_t now = tick_.fetch_add(1, std::memory_order_relaxed) + 1;
+        {
+            std::lock_guard g{list_mu_};
+            for (Slot* s = list_.next; s != &list_; s = s->next) {
+                if (s->idle && s->kept_alive && now - s->idle_since > ticks) {
+                    s->stream->close();  // wakes its wait for the next request
+                }
+            }
+        }
+        lk.lock();
+    }
 }
 
 void ServerState::begin_shutdown(Deadline grace) {
     {
-        std::lock_guard lk{mu_};
+        std::lock_guard lk{wait_mu_};
         grace_ = grace;
+    }
+    {
+        std::lock_guard lk{list_mu_};
         draining_.store(true, std::memory_order_release);
     }
     tcp.close();
     close_streams(true);
+    std::lock_guard lk{wait_mu_};
     changed_.notify_all();  // a new grace deadline for wait_connections
 }
 
+// Under the spinlock: close() only marks the stream, wakes its parked fibers and (when no op
+// is in flight) closes the fd; it never parks.
 void ServerState::close_streams(bool idle_only) {
-    std::lock_guard lk{mu_};
+    std::lock_guard lk{list_mu_};
     for (Slot* s = list_.next; s != &list_; s = s->next) {
         if (s->idle || !idle_only) {
             s->stream->close();  // wakes its parked read with errc::closed
@@ -82,7 +129,7 @@ void ServerState::close_streams(bool idle_only) {
 }
 
 void ServerState::wait_connections() {
-    std::unique_lock lk{mu_};
+    std::unique_lock lk{wait_mu_};
     while (count_.load(std::memory_order_relaxed) != 0) {
         std::error_code ec;
         if (grace_.is_never() || !grace_.has_passed()) {
@@ -134,6 +181,13 @@ net::Endpoint Server::local_endpoint() const {
 
 void Server::serve() {
     auto state = state_;
+    struct Reaper {
+        weft::JoinHandle fiber;
+        ~Reaper() {
+            fiber.cancel();
+            fiber.join();
+        }
+    } reaper{weft::spawn([state] { state->reap_idle(); }, {.name = "http-keep-alive-reaper"})};
     state->tcp.serve(
         [state](net::TcpStream conn) { detail::serve_connection(std::move(conn), *state); });
     state->wait_connections();

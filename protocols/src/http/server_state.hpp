@@ -3,16 +3,27 @@
 // What a Server's connection fibers share: the handler, the options, the buffer pool, and
 // the registry of open connections that graceful shutdown walks.
 //
-// Registry (guarded by mu_):
+// Registry (the list and each slot's `idle`, guarded by list_mu_, a spinlock: every request
+// goes idle and back, so this lock is on the hot path and must not park or call out):
 //   a connection is in the list from its first byte to its end; `idle` is true while it
 //   waits for its next request (keep-alive). shutdown() sets draining_, closes the streams
 //   of idle connections at once and, at the grace deadline, of all of them; a connection
 //   checks draining_ before it goes idle, and a busy one answers with "Connection: close".
+// wait_connections() parks on changed_ (under wait_mu_) until the count is zero or grace_
+// passes; remove() notifies it when the count reaches zero.
+//
+// Keep-alive timeout: not a deadline on each idle wait (that would put every request's wait
+// in the scheduler's sleep queue, a tree insert and erase, plus clock reads), but one reaper
+// fiber per serve() that ticks every keep_alive_timeout / 4 (10 ms to 1 s) and closes the
+// streams of connections idle for longer than the timeout: each slot records the tick at
+// which it went idle. A connection is closed between the timeout and one tick after it.
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 #include <weft/deadline.hpp>
+#include <weft/detail/spinlock.hpp>
 #include <weft/http/server.hpp>
 #include <weft/net/buffer_pool.hpp>
 #include <weft/net/tcp_server.hpp>
@@ -25,6 +36,8 @@ public:
     struct Slot {
         net::TcpStream* stream = nullptr;
         bool idle = false;
+        bool kept_alive = false;       // idle after a request: the reaper's to close
+        std::uint32_t idle_since = 0;  // the reaper's tick when it went idle
         Slot* prev = nullptr;
         Slot* next = nullptr;
     };
@@ -40,9 +53,14 @@ public:
     bool add(Slot& slot);
     void remove(Slot& slot) noexcept;
     /// Marks the connection idle; false when the server is draining (close it instead).
-    bool enter_idle(Slot& slot);
+    /// `kept_alive`: after a request (the keep-alive timeout applies; a new connection's
+    /// wait has the header deadline instead).
+    bool enter_idle(Slot& slot, bool kept_alive);
     void leave_idle(Slot& slot);
     bool draining() const noexcept { return draining_.load(std::memory_order_acquire); }
+
+    /// The keep-alive reaper: runs until the server drains or the calling fiber is cancelled.
+    void reap_idle();
 
     void begin_shutdown(Deadline grace);
     /// Parks until every connection has ended, closing the rest at the grace deadline.
@@ -52,12 +70,14 @@ public:
 private:
     void close_streams(bool idle_only);
 
-    weft::Mutex mu_;
-    weft::ConditionVariable changed_;
+    weft::detail::Spinlock list_mu_;
     Slot list_;  // sentinel of a circular list
     std::atomic<std::size_t> count_{0};
     std::atomic<bool> draining_{false};
-    Deadline grace_;
+    std::atomic<std::uint32_t> tick_{0};  // written by the reaper
+    weft::Mutex wait_mu_;
+    weft::ConditionVariable changed_;
+    Deadline grace_;  // guarded by wait_mu_
 };
 
 /// The request loop of one connection (connection.cpp).

@@ -4,16 +4,14 @@
 #include <mutex>
 #include <system_error>
 
-#include <boost/fiber/detail/spinlock.hpp>
-
 #include <weft/deadline.hpp>
+#include <weft/detail/spinlock.hpp>
 
 namespace weft::detail {
 
-/// The lock of a weft sync primitive (channel, condition variable, wait group). Held only for
-/// a few pointer moves, never across a park. Boost.Fiber's spinlock spins, then yields the
-/// thread, so a holder preempted by the OS costs time, not correctness.
-using SyncLock = boost::fibers::detail::spinlock;
+/// The lock of a weft sync primitive (channel, condition variable, wait group, IoLock). Held
+/// only for a few pointer moves, never across a park.
+using SyncLock = Spinlock;
 using SyncGuard = std::unique_lock<SyncLock>;
 
 struct WaitNode;
