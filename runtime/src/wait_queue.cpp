@@ -51,7 +51,9 @@ std::error_code WaitQueue::wait(SyncGuard& lk, Deadline d) noexcept {
     tail_ = &node;
     node.linked = true;
     lk.unlock();
-    OpNote note{"a weft sync wait (Mutex, ConditionVariable, Channel or WaitGroup)"};
+    OpNote note{
+        "a weft sync wait (ConditionVariable, Channel, WaitGroup, or a stream another fiber "
+        "is reading or writing)"};
     const WakeReason reason = node.slot.wait(d);
     lk.lock();
     if (node.linked) {
