@@ -167,7 +167,7 @@ std::size_t TcpStream::read_some(MutableBuffer buf, std::error_code& ec) noexcep
     if (buf.empty()) {
         return 0;
     }
-    weft::detail::IoLock::Guard lk{*m, ec};
+    weft::detail::IoLock::Guard lk{*m, socket_.io().read_deadline(), ec};
     if (ec) {
         return 0;
     }
@@ -192,7 +192,7 @@ void TcpStream::wait_readable(std::error_code& ec) noexcept {
         ec = closed_error();
         return;
     }
-    weft::detail::IoLock::Guard lk{*m, ec};
+    weft::detail::IoLock::Guard lk{*m, socket_.io().read_deadline(), ec};
     if (ec) {
         return;
     }
@@ -214,7 +214,7 @@ std::size_t TcpStream::read_exact(MutableBuffer buf, std::error_code& ec) noexce
         ec = closed_error();
         return 0;
     }
-    weft::detail::IoLock::Guard lk{*m, ec};
+    weft::detail::IoLock::Guard lk{*m, socket_.io().read_deadline(), ec};
     if (ec) {
         return 0;
     }
@@ -253,7 +253,7 @@ std::size_t TcpStream::write_some(ConstBuffer buf, std::error_code& ec) noexcept
     if (buf.empty()) {
         return 0;
     }
-    weft::detail::IoLock::Guard lk{*m, ec};
+    weft::detail::IoLock::Guard lk{*m, socket_.io().write_deadline(), ec};
     if (ec) {
         return 0;
     }
@@ -278,7 +278,7 @@ std::size_t TcpStream::write_all(ConstBuffer buf, std::error_code& ec) noexcept 
         ec = closed_error();
         return 0;
     }
-    weft::detail::IoLock::Guard lk{*m, ec};
+    weft::detail::IoLock::Guard lk{*m, socket_.io().write_deadline(), ec};
     if (ec) {
         return 0;
     }
@@ -309,7 +309,7 @@ std::size_t TcpStream::write_all(std::span<const ConstBuffer> bufs, std::error_c
         ec = closed_error();
         return 0;
     }
-    weft::detail::IoLock::Guard lk{*m, ec};
+    weft::detail::IoLock::Guard lk{*m, socket_.io().write_deadline(), ec};
     if (ec) {
         return 0;
     }

@@ -5,10 +5,10 @@
 
 namespace weft::detail {
 
-std::error_code IoLock::lock() noexcept {
+std::error_code IoLock::lock(Deadline d) noexcept {
     SyncGuard lk{lock_};
     while (held_) {
-        if (std::error_code ec = waiters_.wait(lk, Deadline::never())) {
+        if (std::error_code ec = waiters_.wait(lk, d)) {
             return ec;
         }
     }

@@ -1,4 +1,5 @@
-// WaitQueue: fibers parked on a sync primitive (channel, condition variable, wait group).
+// WaitQueue: fibers parked on a sync primitive (channel, condition variable, wait group,
+// a stream's IoLock).
 //
 // Each waiter puts a WaitNode on its own stack and links it at the tail of the queue; the
 // node owns a WaitSlot, so parking, deadlines and cancellation are the slot's (waiter.cpp).

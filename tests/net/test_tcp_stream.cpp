@@ -447,3 +447,24 @@ TEST_CASE("a read queued behind another reader of the stream can be cancelled",
         CHECK(read_n(server, 2) == "ef");
     });
 }
+
+TEST_CASE("a read queued behind another reader of the stream honours the read deadline",
+          "[net][tcp][deadline]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        auto [client, server] = weft::test::connected_pair();
+        std::string first;
+        auto holder = weft::spawn([&] { first = read_n(server, 4); });  // no deadline
+        weft::this_fiber::yield();
+        // The deadline is the stream's: it bounds the queued read, not the one in progress.
+        server.set_read_deadline(weft::Deadline::after(std::chrono::milliseconds(5)));
+        std::array<std::byte, 4> buf;
+        std::error_code ec;
+        CHECK(server.read_some(buf, ec) == 0);
+        CHECK(ec == weft::errc::timed_out);
+        server.set_read_deadline(weft::Deadline::never());
+        client.write_all(as_bytes("abcd"));
+        holder.join();
+        CHECK(first == "abcd");
+    });
+}

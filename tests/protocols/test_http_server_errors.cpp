@@ -223,6 +223,20 @@ TEST_CASE("http server: keep-alive timeout closes an idle connection", "[http][s
     });
 }
 
+TEST_CASE("http server: a keep-alive timeout of zero closes after each response",
+          "[http][server][timeouts]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        weft::http::ServerOptions o;
+        o.keep_alive_timeout = std::chrono::milliseconds::zero();
+        TestServer s{[](Request&, Response& res) { res.set_body("x"); }, o};
+        RawClient c{s.at()};
+        c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        REQUIRE(c.read_reply());
+        CHECK(c.closed_by_server());
+    });
+}
+
 TEST_CASE("http server: write idle timeout ends a response the client does not read",
           "[http][server][timeouts]") {
     weft::Runtime rt{weft::test::runtime_options()};

@@ -99,6 +99,9 @@ bool Connection::wait_for_request(ServerState::Slot& slot, bool first) {
     // a buffer before parking), so 10,000 idle keep-alive clients cost no 16 KiB each.
     reader_.release_buffer();
     writer_.release_buffer();
+    if (!first && options_.keep_alive_timeout <= std::chrono::milliseconds::zero()) {
+        return false;  // no keep-alive wait at all
+    }
     if (!state_.enter_idle(slot, !first)) {
         return false;
     }
@@ -108,10 +111,12 @@ bool Connection::wait_for_request(ServerState::Slot& slot, bool first) {
     head_deadline_armed_ = first;
     stream_.wait_readable(ec);
     // Still idle for the reaper and shutdown while the first bytes are read: should the
-    // wait have woken spuriously, this read parks, and with no deadline of its own.
+    // wait have woken spuriously, this read parks, and with no deadline of its own. If they
+    // closed the stream meanwhile, the bytes read are dropped: no handler runs for a
+    // request whose answer cannot be sent.
     const std::size_t n = ec ? 0 : reader_.fill(ec);
-    state_.leave_idle(slot);
-    return n != 0 && !ec;
+    const bool open = state_.leave_idle(slot);
+    return n != 0 && !ec && open;
 }
 
 void Connection::arm_head_deadline() {

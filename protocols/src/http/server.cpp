@@ -57,24 +57,31 @@ void ServerState::remove(Slot& slot) noexcept {
 
 bool ServerState::enter_idle(Slot& slot, bool kept_alive) {
     std::lock_guard lk{list_mu_};
-    slot.idle = !draining();
+    slot.idle = !draining() && !slot.closed;
     slot.kept_alive = kept_alive;
     slot.idle_since = tick_.load(std::memory_order_relaxed);
+    if (slot.idle && kept_alive) {
+        ++kept_alive_idle_;
+    }
     return slot.idle;
 }
 
-void ServerState::leave_idle(Slot& slot) {
+bool ServerState::leave_idle(Slot& slot) {
     std::lock_guard lk{list_mu_};
+    if (slot.idle && slot.kept_alive) {
+        --kept_alive_idle_;
+    }
     slot.idle = false;
+    return !slot.closed;
 }
 
 void ServerState::reap_idle() {
     using namespace std::chrono_literals;
-    const std::chrono::milliseconds timeout = options.keep_alive_timeout;
+    const std::chrono::milliseconds timeout = std::max(options.keep_alive_timeout, 0ms);
     const std::chrono::milliseconds tick =
-        std::clamp<std::chrono::milliseconds>(timeout / 4, 10ms, 1s);
-    // Idle since tick t, closed at the first tick n with n - t > ticks: at least `timeout`
-    // after it went idle, at most one tick more.
+        std::clamp<std::chrono::milliseconds>(timeout / 8, 10ms, 1s);
+    // Idle since tick t (some time in [T(t), T(t + 1))), closed at the first tick n with
+    // n - t > ticks: at least `timeout` after it went idle, at most two ticks more.
     const auto ticks = static_cast<std::uint32_t>((timeout + tick - 1ms) / tick);
     std::unique_lock lk{wait_mu_};
     Deadline next = Deadline::after(tick);
@@ -87,14 +94,17 @@ void ServerState::reap_idle() {
         if (!next.has_passed()) {
             continue;  // a notify meant for wait_connections: ticks follow the clock only
         }
-        next = Deadline::after(tick);
+        // A fixed schedule, so that a late wake-up does not stretch every later tick; after
+        // a long stall, one tick, not a burst.
+        next = Deadline::at(std::max(next.time_point() + tick, Deadline::clock::now()));
         lk.unlock();
         const std::uint32_t now = tick_.fetch_add(1, std::memory_order_relaxed) + 1;
         {
             std::lock_guard g{list_mu_};
-            for (Slot* s = list_.next; s != &list_; s = s->next) {
+            for (Slot* s = list_.next; kept_alive_idle_ != 0 && s != &list_; s = s->next) {
                 if (s->idle && s->kept_alive && now - s->idle_since > ticks) {
                     s->stream->close();  // wakes its wait for the next request
+                    s->closed = true;
                 }
             }
         }
@@ -124,6 +134,7 @@ void ServerState::close_streams(bool idle_only) {
     for (Slot* s = list_.next; s != &list_; s = s->next) {
         if (s->idle || !idle_only) {
             s->stream->close();  // wakes its parked read with errc::closed
+            s->closed = true;
         }
     }
 }

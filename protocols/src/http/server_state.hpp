@@ -3,8 +3,9 @@
 // What a Server's connection fibers share: the handler, the options, the buffer pool, and
 // the registry of open connections that graceful shutdown walks.
 //
-// Registry (the list and each slot's `idle`, guarded by list_mu_, a spinlock: every request
-// goes idle and back, so this lock is on the hot path and must not park or call out):
+// Registry (the list, each slot's fields and kept_alive_idle_, guarded by list_mu_, a
+// spinlock: every request goes idle and back, so this lock is on the hot path; nothing under
+// it parks, though closing streams under it makes syscalls):
 //   a connection is in the list from its first byte to its end; `idle` is true while it
 //   waits for its next request (keep-alive). shutdown() sets draining_, closes the streams
 //   of idle connections at once and, at the grace deadline, of all of them; a connection
@@ -14,9 +15,12 @@
 //
 // Keep-alive timeout: not a deadline on each idle wait (that would put every request's wait
 // in the scheduler's sleep queue, a tree insert and erase, plus clock reads), but one reaper
-// fiber per serve() that ticks every keep_alive_timeout / 4 (10 ms to 1 s) and closes the
-// streams of connections idle for longer than the timeout: each slot records the tick at
-// which it went idle. A connection is closed between the timeout and one tick after it.
+// fiber per serve() that ticks every keep_alive_timeout / 8 (10 ms to 1 s, on a fixed
+// schedule) and closes the streams of connections idle for longer than the timeout: each
+// slot records the tick at which it went idle. Never before the timeout; at most two ticks
+// after it (one for the coarse record, one for the coarse check). A stream the registry
+// closed is marked `closed`, so a connection that was woken just then (its bytes already
+// read) does not go on to serve a request on a dead stream.
 
 #include <atomic>
 #include <cstddef>
@@ -37,6 +41,7 @@ public:
         net::TcpStream* stream = nullptr;
         bool idle = false;
         bool kept_alive = false;       // idle after a request: the reaper's to close
+        bool closed = false;           // its stream was closed by the registry
         std::uint32_t idle_since = 0;  // the reaper's tick when it went idle
         Slot* prev = nullptr;
         Slot* next = nullptr;
@@ -56,7 +61,8 @@ public:
     /// `kept_alive`: after a request (the keep-alive timeout applies; a new connection's
     /// wait has the header deadline instead).
     bool enter_idle(Slot& slot, bool kept_alive);
-    void leave_idle(Slot& slot);
+    /// False when the registry (reaper, shutdown) closed the stream while it was idle.
+    bool leave_idle(Slot& slot);
     bool draining() const noexcept { return draining_.load(std::memory_order_acquire); }
 
     /// The keep-alive reaper: runs until the server drains or the calling fiber is cancelled.
@@ -75,6 +81,7 @@ private:
     std::atomic<std::size_t> count_{0};
     std::atomic<bool> draining_{false};
     std::atomic<std::uint32_t> tick_{0};  // written by the reaper
+    std::size_t kept_alive_idle_ = 0;     // slots idle && kept_alive: the reaper's work
     weft::Mutex wait_mu_;
     weft::ConditionVariable changed_;
     Deadline grace_;  // guarded by wait_mu_
