@@ -93,7 +93,8 @@ TEST_CASE("a read timing out as its data arrives loses and duplicates nothing",
         auto writer = weft::spawn([&] {
             for (std::size_t i = 0; i < sent.size(); i += 3) {
                 if (i % 7 == 0) {
-                    weft::this_fiber::sleep_for(std::chrono::microseconds(i % 30));
+                    const auto jitter = std::chrono::microseconds(i % 30);
+                    weft::this_fiber::sleep_for(jitter);  // intended: varies the interleaving
                 }
                 client.write_all(as_bytes(sent.substr(i, 3)));
                 weft::this_fiber::yield();

@@ -174,8 +174,8 @@ TEST_CASE("a cancel that arrives before the park fails the next blocking op once
     rt.run([] {
         std::error_code first, second;
         auto h = weft::spawn([&] {
-            weft::this_fiber::sleep_for(1h, first);
-            weft::this_fiber::sleep_for(1ms, second);
+            weft::this_fiber::sleep_for(1h, first);  // intended: the op the early cancel must fail
+            weft::this_fiber::sleep_for(1ms, second);  // intended: the next op, which must not
         });
         h.cancel();  // the fiber has not started yet
         h.join();
@@ -194,7 +194,7 @@ TEST_CASE("run cancels and drains fibers still parked when main returns", "[runt
                     std::atomic<int>& n;
                     ~Guard() { n.fetch_add(1); }
                 } g{unwound};
-                weft::this_fiber::sleep_for(1h);
+                weft::this_fiber::sleep_for(1h);  // intended: parked until run() cancels it
             });
         }
         weft::this_fiber::yield();

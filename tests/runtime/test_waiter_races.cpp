@@ -20,7 +20,8 @@ TEST_CASE("readiness racing the read deadline loses no byte", "[runtime][races]"
         auto writer = weft::spawn([&] {
             for (int i = 0; i < rounds; ++i) {
                 if (i % 3 == 0) {
-                    weft::this_fiber::sleep_for(std::chrono::microseconds(i % 50));
+                    const auto jitter = std::chrono::microseconds(i % 50);
+                    weft::this_fiber::sleep_for(jitter);  // intended: varies the interleaving
                 }
                 client.write_all(as_bytes("x"));
                 weft::this_fiber::yield();
@@ -28,7 +29,8 @@ TEST_CASE("readiness racing the read deadline loses no byte", "[runtime][races]"
         });
         std::array<std::byte, 64> buf;
         while (received < rounds) {
-            server.set_read_deadline(weft::Deadline::after(std::chrono::microseconds(received % 40)));
+            server.set_read_deadline(
+                weft::Deadline::after(std::chrono::microseconds(received % 40)));
             std::error_code ec;
             std::size_t n = server.read_some(buf, ec);
             if (ec) {
