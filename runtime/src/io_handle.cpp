@@ -129,6 +129,9 @@ IoResult IoHandle::send(std::span<const std::byte> buf) noexcept {
 }
 
 IoResult IoHandle::sendv(std::span<const iovec> bufs) noexcept {
+    if (bufs.size() == 1) {  // send: no msghdr and iovec array for the kernel to copy in
+        return send({static_cast<const std::byte*>(bufs[0].iov_base), bufs[0].iov_len});
+    }
     OpNote note{"send"};
     return with_ref(state_,
                     [&](Backend& b, FdState& s) { return b.sendv(s, bufs, write_deadline_); });

@@ -34,6 +34,7 @@ public:
 
     IoResult recv(std::span<std::byte> buf) noexcept;
     IoResult send(std::span<const std::byte> buf) noexcept;
+    /// One buffer goes out as send() (the fault seam sees Call::send), more as sendmsg().
     IoResult sendv(std::span<const iovec> bufs) noexcept;
     /// n is the accepted, non-blocking, close-on-exec fd.
     IoResult accept(SockAddr& peer, Deadline d) noexcept;
