@@ -1,4 +1,9 @@
-// ConditionVariable and WaitGroup over WaitQueue (wait_queue.cpp has the protocol).
+// Mutex, ConditionVariable and WaitGroup over WaitQueue (wait_queue.cpp has the protocol).
+//
+// Mutex hands off: unlock() with fibers queued does not free the mutex but passes it to the
+// oldest (owner_ = handed_off until that fiber runs and claims it), so a fiber that keeps
+// relocking cannot starve the queue. Only a notify resumes a queued locker, so the one that
+// wakes is always the one it was handed to.
 //
 // A condition variable's wait takes its own lock before it releases the user's mutex and
 // keeps it until the fiber is queued: a notifier that changed the state under the mutex
@@ -7,11 +12,60 @@
 #include <stdexcept>
 #include <string>
 
+#include <weft/detail/assert.hpp>
 #include <weft/detail/throw_error.hpp>
 #include <weft/error.hpp>
 #include <weft/sync.hpp>
 
+#include "waiter.hpp"
+
 namespace weft {
+
+namespace {
+
+// Owner of a mutex that unlock() passed to a queued fiber that has not run yet.
+const char handed_off_tag = 0;
+const void* const handed_off = &handed_off_tag;
+
+}  // namespace
+
+void Mutex::lock() {
+    const void* self = detail::current_fiber_key();
+    detail::SyncGuard g{lock_};
+    if (owner_ == self) {
+        detail::throw_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
+                            "mutex lock");
+    }
+    if (owner_ != nullptr) {
+        waiters_.wait_uninterruptible(g);
+        WEFT_ASSERT(owner_ == handed_off, "a queued mutex locker woke without the mutex");
+    }
+    owner_ = self;
+}
+
+bool Mutex::try_lock() {
+    const void* self = detail::current_fiber_key();
+    detail::SyncGuard g{lock_};
+    if (owner_ == self) {
+        detail::throw_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
+                            "mutex try_lock");
+    }
+    if (owner_ != nullptr) {
+        return false;
+    }
+    owner_ = self;
+    return true;
+}
+
+void Mutex::unlock() {
+    const void* self = detail::current_fiber_key();
+    detail::SyncGuard g{lock_};
+    if (owner_ != self) {
+        detail::throw_error(std::make_error_code(std::errc::operation_not_permitted),
+                            "mutex unlock");
+    }
+    owner_ = waiters_.notify_one() ? handed_off : nullptr;
+}
 
 void ConditionVariable::notify_one() noexcept {
     detail::SyncGuard g{lock_};

@@ -1,5 +1,5 @@
-// WaitQueue: fibers parked on a sync primitive (channel, condition variable, wait group,
-// a stream's IoLock).
+// WaitQueue: fibers parked on a sync primitive (channel, mutex, condition variable, wait
+// group, a stream's IoLock).
 //
 // Each waiter puts a WaitNode on its own stack and links it at the tail of the queue; the
 // node owns a WaitSlot, so parking, deadlines and cancellation are the slot's (waiter.cpp).
@@ -23,7 +23,9 @@
 //    for some waiter, so this one passes it on (notify_one) before it reports its error:
 //    the lost-notification race. The waiter it passes it to rechecks the primitive's state
 //    like any other, so a pass-on that finds nothing to do costs one spurious wake.
-// 4. Nothing parks while holding L (the primitive's lock is released before the park), so L
+// 4. wait_uninterruptible() (Mutex::lock) parks in the slot's uninterruptible wait: only a
+//    notify resumes it, so on resume it is always popped and has nothing to pass on.
+// 5. Nothing parks while holding L (the primitive's lock is released before the park), so L
 //    may be a spinlock. Lock order: L, then a slot's lock, then Boost's scheduler locks.
 #include <weft/detail/assert.hpp>
 #include <weft/detail/wait_queue.hpp>
@@ -47,10 +49,7 @@ WaitQueue::~WaitQueue() {
 
 std::error_code WaitQueue::wait(SyncGuard& lk, Deadline d) noexcept {
     WaitNode node;
-    node.prev = tail_;
-    (tail_ != nullptr ? tail_->next : head_) = &node;
-    tail_ = &node;
-    node.linked = true;
+    link(node);
     lk.unlock();
     OpNote note{
         "a weft sync wait (ConditionVariable, Channel, WaitGroup, or a stream another fiber "
@@ -74,6 +73,16 @@ std::error_code WaitQueue::wait(SyncGuard& lk, Deadline d) noexcept {
     }
 }
 
+void WaitQueue::wait_uninterruptible(SyncGuard& lk) noexcept {
+    WaitNode node;
+    link(node);
+    lk.unlock();
+    OpNote note{"weft::Mutex lock (another fiber holds it)"};
+    node.slot.wait_uninterruptible();  // only notify_*() resumes it: the node is popped
+    lk.lock();
+    WEFT_ASSERT(!node.linked, "an uninterruptible waiter woke while still queued");
+}
+
 bool WaitQueue::notify_one() noexcept {
     WaitNode* n = pop();
     if (n == nullptr) {
@@ -90,6 +99,13 @@ std::size_t WaitQueue::notify_all() noexcept {
         ++count;
     }
     return count;
+}
+
+void WaitQueue::link(WaitNode& n) noexcept {
+    n.prev = tail_;
+    (tail_ != nullptr ? tail_->next : head_) = &n;
+    tail_ = &n;
+    n.linked = true;
 }
 
 void WaitQueue::unlink(WaitNode& n) noexcept {

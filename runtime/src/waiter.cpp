@@ -91,6 +91,10 @@ FiberState* current_fiber_state() noexcept {
     return props != nullptr ? props->state.get() : nullptr;
 }
 
+const void* current_fiber_key() noexcept {
+    return boost::fibers::context::active();
+}
+
 namespace {
 
 WakeReason early_reason(bool closed, bool& ready, const FiberState* fs, Deadline d) noexcept {

@@ -55,4 +55,7 @@ private:
 /// dispatcher). Never cache it across a park: it is looked up from the running context.
 FiberState* current_fiber_state() noexcept;
 
+/// Identifies the calling fiber (any context, weft's or not) while it lives: Mutex's owner.
+const void* current_fiber_key() noexcept;
+
 }  // namespace weft::detail

@@ -92,6 +92,32 @@ TEST_CASE("Mutex: try_lock, relocking and unlocking without ownership", "[sync][
     });
 }
 
+TEST_CASE("Mutex: unlock hands the mutex to the fiber that waited longest", "[sync][mutex]") {
+    weft::Runtime rt{weft::test::runtime_options()};
+    rt.run([] {
+        weft::Mutex m;
+        m.lock();
+        std::vector<int> order;
+        std::vector<weft::JoinHandle> hs;
+        for (int i : {1, 2, 3}) {
+            hs.push_back(weft::spawn([&, i] {
+                std::lock_guard lk{m};
+                order.push_back(i);
+            }));
+            settle();  // i is queued before i + 1 asks
+        }
+        m.unlock();
+        // Handed to fiber 1, which has not run yet: the unlocking fiber cannot take it back.
+        CHECK_FALSE(m.try_lock());
+        for (auto& h : hs) {
+            h.join();
+        }
+        CHECK(order == std::vector<int>{1, 2, 3});
+        CHECK(m.try_lock());  // free once the queue is empty
+        m.unlock();
+    });
+}
+
 TEST_CASE("Mutex: lock is not cancellable, the next blocking call is", "[sync][mutex][cancel]") {
     weft::Runtime rt{weft::test::runtime_options()};
     rt.run([] {

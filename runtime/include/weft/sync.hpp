@@ -5,8 +5,6 @@
 #include <mutex>
 #include <system_error>
 
-#include <boost/fiber/mutex.hpp>
-
 #include <weft/deadline.hpp>
 #include <weft/detail/wait_queue.hpp>
 
@@ -23,18 +21,24 @@ namespace weft {
 /// Lockable, so std::lock_guard / std::unique_lock / std::scoped_lock work. Not recursive:
 /// locking it twice from one fiber throws std::system_error (resource_deadlock_would_occur);
 /// unlocking it from a fiber that does not hold it throws (operation_not_permitted).
+///
+/// Fair: unlock() hands the mutex to the fiber that has waited longest, so no waiter starves.
+/// Uncontended, lock() and unlock() are one inline spinlock round each, with no call into
+/// Boost.Fiber, so a fiber that parks after taking one keeps a shallow stack.
 class Mutex {
 public:
-    Mutex() = default;
+    Mutex() noexcept = default;
     Mutex(const Mutex&) = delete;
     Mutex& operator=(const Mutex&) = delete;
 
-    void lock() { m_.lock(); }
-    bool try_lock() { return m_.try_lock(); }
-    void unlock() { m_.unlock(); }
+    void lock();
+    bool try_lock();
+    void unlock();
 
 private:
-    boost::fibers::mutex m_;
+    detail::SyncLock lock_;
+    const void* owner_ = nullptr;  // the holding fiber, handed_off, or nullptr; under lock_
+    detail::WaitQueue waiters_;
 };
 
 /// A condition variable for fibers, used with std::unique_lock<weft::Mutex>, with the

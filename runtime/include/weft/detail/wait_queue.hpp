@@ -9,7 +9,8 @@
 
 namespace weft::detail {
 
-/// The lock of a weft sync primitive (channel, condition variable, wait group, IoLock). Held
+/// The lock of a weft sync primitive (channel, mutex, condition variable, wait group, IoLock).
+/// Held
 /// only for a few pointer moves, never across a park.
 using SyncLock = Spinlock;
 using SyncGuard = std::unique_lock<SyncLock>;
@@ -32,6 +33,9 @@ public:
     /// otherwise. Spurious wake-ups do not happen, but the state the caller waits for may
     /// be gone again by the time it holds the lock: callers recheck in a loop.
     std::error_code wait(SyncGuard& lk, Deadline d) noexcept;
+    /// The same, but only a notify resumes it: no deadline, and a cancel stays pending for
+    /// the fiber's next blocking call (Mutex::lock).
+    void wait_uninterruptible(SyncGuard& lk) noexcept;
     /// Wakes the oldest waiter, if any. Returns whether there was one.
     bool notify_one() noexcept;
     /// Wakes every waiter queued now. Returns how many.
@@ -39,6 +43,7 @@ public:
     bool empty() const noexcept { return head_ == nullptr; }
 
 private:
+    void link(WaitNode& n) noexcept;
     void unlink(WaitNode& n) noexcept;
     WaitNode* pop() noexcept;
 
