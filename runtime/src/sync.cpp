@@ -1,9 +1,12 @@
 // Mutex, ConditionVariable and WaitGroup over WaitQueue (wait_queue.cpp has the protocol).
 //
-// Mutex hands off: unlock() with fibers queued does not free the mutex but passes it to the
-// oldest (owner_ = handed_off until that fiber runs and claims it), so a fiber that keeps
-// relocking cannot starve the queue. Only a notify resumes a queued locker, so the one that
-// wakes is always the one it was handed to.
+// Mutex, as Go's: unlock() frees the mutex and wakes the oldest queued fiber, and a fiber
+// that locks meanwhile may take it first (no convoy: the mutex is never idle while a woken
+// fiber waits to be scheduled, perhaps on another worker). A woken fiber that finds it taken
+// again queues at the front and the mutex turns "starving": from then on unlock() hands it
+// straight to the oldest waiter (owner_ = that fiber, before it even runs; the queue tags
+// each node with its fiber), until the queue is empty. So a waiter is passed over at most
+// once. Only a notify resumes a queued locker.
 //
 // A condition variable's wait takes its own lock before it releases the user's mutex and
 // keeps it until the fiber is queued: a notifier that changed the state under the mutex
@@ -12,10 +15,10 @@
 #include <stdexcept>
 #include <string>
 
-#include <weft/detail/assert.hpp>
 #include <weft/detail/throw_error.hpp>
 #include <weft/error.hpp>
 #include <weft/sync.hpp>
+#include <weft/this_fiber.hpp>
 
 #include "waiter.hpp"
 
@@ -23,9 +26,10 @@ namespace weft {
 
 namespace {
 
-// Owner of a mutex that unlock() passed to a queued fiber that has not run yet.
-const char handed_off_tag = 0;
-const void* const handed_off = &handed_off_tag;
+[[noreturn]] void throw_unlocked(detail::SyncGuard& g, std::errc e, std::string_view op) {
+    g.unlock();  // not while formatting the message
+    detail::throw_error(std::make_error_code(e), op);
+}
 
 }  // namespace
 
@@ -33,12 +37,16 @@ void Mutex::lock() {
     const void* self = detail::current_fiber_key();
     detail::SyncGuard g{lock_};
     if (owner_ == self) {
-        detail::throw_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
-                            "mutex lock");
+        throw_unlocked(g, std::errc::resource_deadlock_would_occur, "mutex lock");
     }
-    if (owner_ != nullptr) {
-        waiters_.wait_uninterruptible(g);
-        WEFT_ASSERT(owner_ == handed_off, "a queued mutex locker woke without the mutex");
+    bool passed_over = false;
+    while (owner_ != nullptr) {
+        waiters_.wait_uninterruptible(g, self, passed_over);
+        if (owner_ == self) {
+            return;  // handed to this fiber by unlock()
+        }
+        passed_over = true;  // another fiber took it first: queue at the front, and starve
+        starving_ = true;
     }
     owner_ = self;
 }
@@ -47,24 +55,28 @@ bool Mutex::try_lock() {
     const void* self = detail::current_fiber_key();
     detail::SyncGuard g{lock_};
     if (owner_ == self) {
-        detail::throw_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
-                            "mutex try_lock");
+        throw_unlocked(g, std::errc::resource_deadlock_would_occur, "mutex try_lock");
     }
-    if (owner_ != nullptr) {
-        return false;
+    if (owner_ == nullptr) {
+        owner_ = self;
+        return true;
     }
-    owner_ = self;
-    return true;
+    g.unlock();
+    this_fiber::yield();  // a loop on try_lock() lets the holder (or the fiber handed it) run
+    return false;
 }
 
 void Mutex::unlock() {
     const void* self = detail::current_fiber_key();
     detail::SyncGuard g{lock_};
     if (owner_ != self) {
-        detail::throw_error(std::make_error_code(std::errc::operation_not_permitted),
-                            "mutex unlock");
+        throw_unlocked(g, std::errc::operation_not_permitted, "mutex unlock");
     }
-    owner_ = waiters_.notify_one() ? handed_off : nullptr;
+    owner_ = starving_ ? waiters_.front_tag() : nullptr;  // nullptr if nobody waits
+    waiters_.notify_one();
+    if (waiters_.empty()) {
+        starving_ = false;
+    }
 }
 
 void ConditionVariable::notify_one() noexcept {

@@ -6,8 +6,8 @@
 // The queue and the `notified` flags are guarded by the primitive's lock (L).
 //
 //   node state            how it got there                      who unlinks it
-//   linked                wait() queued it under L              notify_*() (popped) or its
-//                                                               own fiber (timed out/cancelled)
+//   linked                wait() or wait_uninterruptible()      notify_*() (popped) or its
+//                         queued it under L                     own fiber (timed out/cancelled)
 //   popped (!linked)      notify_*() under L, then the slot's   nobody: already out
 //                         notify_ready(), still under L
 //
@@ -24,7 +24,9 @@
 //    the lost-notification race. The waiter it passes it to rechecks the primitive's state
 //    like any other, so a pass-on that finds nothing to do costs one spurious wake.
 // 4. wait_uninterruptible() (Mutex::lock) parks in the slot's uninterruptible wait: only a
-//    notify resumes it, so on resume it is always popped and has nothing to pass on.
+//    notify resumes it, so on resume it is always popped and has nothing to pass on. It may
+//    queue at the front (a locker passed over once), and tags its node with its fiber so
+//    that the mutex can be handed to the oldest waiter by name (front_tag()).
 // 5. Nothing parks while holding L (the primitive's lock is released before the park), so L
 //    may be a spinlock. Lock order: L, then a slot's lock, then Boost's scheduler locks.
 #include <weft/detail/assert.hpp>
@@ -38,6 +40,7 @@ namespace weft::detail {
 
 struct WaitNode {
     WaitSlot slot;
+    const void* tag = nullptr;  // wait_uninterruptible's waiter, for front_tag()
     WaitNode* prev = nullptr;
     WaitNode* next = nullptr;
     bool linked = false;
@@ -49,7 +52,7 @@ WaitQueue::~WaitQueue() {
 
 std::error_code WaitQueue::wait(SyncGuard& lk, Deadline d) noexcept {
     WaitNode node;
-    link(node);
+    link(node, false);
     lk.unlock();
     OpNote note{
         "a weft sync wait (ConditionVariable, Channel, WaitGroup, or a stream another fiber "
@@ -73,9 +76,10 @@ std::error_code WaitQueue::wait(SyncGuard& lk, Deadline d) noexcept {
     }
 }
 
-void WaitQueue::wait_uninterruptible(SyncGuard& lk) noexcept {
+void WaitQueue::wait_uninterruptible(SyncGuard& lk, const void* tag, bool front) noexcept {
     WaitNode node;
-    link(node);
+    node.tag = tag;
+    link(node, front);
     lk.unlock();
     OpNote note{"weft::Mutex lock (another fiber holds it)"};
     node.slot.wait_uninterruptible();  // only notify_*() resumes it: the node is popped
@@ -101,10 +105,20 @@ std::size_t WaitQueue::notify_all() noexcept {
     return count;
 }
 
-void WaitQueue::link(WaitNode& n) noexcept {
-    n.prev = tail_;
-    (tail_ != nullptr ? tail_->next : head_) = &n;
-    tail_ = &n;
+const void* WaitQueue::front_tag() const noexcept {
+    return head_ != nullptr ? head_->tag : nullptr;
+}
+
+void WaitQueue::link(WaitNode& n, bool front) noexcept {
+    if (front) {
+        n.next = head_;
+        (head_ != nullptr ? head_->prev : tail_) = &n;
+        head_ = &n;
+    } else {
+        n.prev = tail_;
+        (tail_ != nullptr ? tail_->next : head_) = &n;
+        tail_ = &n;
+    }
     n.linked = true;
 }
 

@@ -24,7 +24,8 @@
 //    check under the slot lock (the flag is set before the canceller takes any lock).
 // 5. An uninterruptible waiter (wait_uninterruptible) is claimed by notify_ready() only:
 //    close() marks the slot closed but leaves it parked, and it never names a FiberState,
-//    so cancellation cannot reach it. io_uring ops use it to wait for their own CQE.
+//    so cancellation cannot reach it. io_uring ops use it to wait for their own CQE, and
+//    Mutex::lock to wait for the mutex (wait_queue.cpp).
 #include "waiter.hpp"
 
 #include <atomic>

@@ -27,7 +27,8 @@ public:
     WakeReason wait(Deadline d) noexcept;
     /// Fiber side. Parks until notify_ready() (returns at once on a pending token); close,
     /// cancellation and deadlines do not resume it. For an io_uring op that was cancelled
-    /// and must still see its completion before its record leaves the stack.
+    /// and must still see its completion before its record leaves the stack, and for a
+    /// fiber queued in Mutex::lock.
     void wait_uninterruptible() noexcept;
     /// Any thread. Resumes the parked fiber, or leaves a token for the next wait().
     void notify_ready() noexcept;

@@ -92,28 +92,37 @@ TEST_CASE("Mutex: try_lock, relocking and unlocking without ownership", "[sync][
     });
 }
 
-TEST_CASE("Mutex: unlock hands the mutex to the fiber that waited longest", "[sync][mutex]") {
-    weft::Runtime rt{weft::test::runtime_options()};
+TEST_CASE("Mutex: a waiter passed over once is handed the mutex next", "[sync][mutex]") {
+    weft::Runtime rt{weft::test::runtime_options(1)};
     rt.run([] {
         weft::Mutex m;
         m.lock();
         std::vector<int> order;
-        std::vector<weft::JoinHandle> hs;
-        for (int i : {1, 2, 3}) {
-            hs.push_back(weft::spawn([&, i] {
+        auto locker = [&](int i) {
+            return weft::spawn([&, i] {
                 std::lock_guard lk{m};
                 order.push_back(i);
-            }));
-            settle();  // i is queued before i + 1 asks
-        }
+            });
+        };
+        auto first = locker(1);
+        settle();  // 1 is queued
         m.unlock();
-        // Handed to fiber 1, which has not run yet: the unlocking fiber cannot take it back.
-        CHECK_FALSE(m.try_lock());
-        for (auto& h : hs) {
-            h.join();
+        // 1 is woken but has not run: the mutex is free, and a fiber that asks now takes it
+        // (no convoy). 1 then finds it taken and queues again, at the front.
+        REQUIRE(m.try_lock());
+        settle();
+        auto second = locker(2);
+        settle();  // 2 is queued behind 1
+        m.unlock();
+        // Now it is handed to 1 before 1 runs: the unlocking fiber cannot take it back.
+        if (m.try_lock()) {
+            FAIL_CHECK("the mutex was taken from the waiter that had been passed over");
+            m.unlock();
         }
-        CHECK(order == std::vector<int>{1, 2, 3});
-        CHECK(m.try_lock());  // free once the queue is empty
+        first.join();
+        second.join();
+        CHECK(order == std::vector<int>{1, 2});
+        CHECK(m.try_lock());  // free once nobody waits
         m.unlock();
     });
 }

@@ -22,9 +22,11 @@ namespace weft {
 /// locking it twice from one fiber throws std::system_error (resource_deadlock_would_occur);
 /// unlocking it from a fiber that does not hold it throws (operation_not_permitted).
 ///
-/// Fair: unlock() hands the mutex to the fiber that has waited longest, so no waiter starves.
-/// Uncontended, lock() and unlock() are one inline spinlock round each, with no call into
-/// Boost.Fiber, so a fiber that parks after taking one keeps a shallow stack.
+/// No waiter starves: as in Go, a fiber that locks while the oldest waiter is being woken may
+/// take the mutex first (no convoy), but a waiter passed over once is then handed the mutex
+/// directly by unlock(). try_lock() never parks; when it fails it yields, so that a loop on
+/// it lets the holder run. Uncontended, lock() and unlock() are one inline spinlock round
+/// each and never run Boost.Fiber's out-of-line mutex or spinlock code.
 class Mutex {
 public:
     Mutex() noexcept = default;
@@ -37,7 +39,8 @@ public:
 
 private:
     detail::SyncLock lock_;
-    const void* owner_ = nullptr;  // the holding fiber, handed_off, or nullptr; under lock_
+    const void* owner_ = nullptr;  // the holding (or handed-to) fiber; under lock_
+    bool starving_ = false;        // a waiter was passed over: unlock() hands off; under lock_
     detail::WaitQueue waiters_;
 };
 
