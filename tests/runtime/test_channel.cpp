@@ -479,7 +479,7 @@ TEST_CASE("Channel: shutdown with fibers parked in push and pop does not hang",
                 cancelled += ec == weft::errc::cancelled ? 1 : 0;
             }).detach();
         }
-        weft::this_fiber::sleep_for(1ms);
+        weft::this_fiber::sleep_for(1ms);  // intended: most waiters park first; holds either way
     });
     CHECK(cancelled == 16);
 }
@@ -584,7 +584,8 @@ TEST_CASE("Channel: cross-worker ping-pong, 10^6 round trips racing timers",
             sleepers.push_back(weft::spawn(
                 [&, w] {
                     for (unsigned k = w; !done; ++k) {
-                        weft::this_fiber::sleep_for(std::chrono::microseconds(100 + k % 400));
+                        const auto pause = std::chrono::microseconds(100 + k % 400);
+                        weft::this_fiber::sleep_for(pause);  // intended: busy timer queues
                     }
                 },
                 {.name = "sleeper", .worker = w}));

@@ -137,7 +137,7 @@ TEST_CASE("Mutex: lock is not cancellable, the next blocking call is", "[sync][m
         auto h = weft::spawn([&] {
             std::lock_guard lk{m};
             locked = true;
-            weft::this_fiber::sleep_for(1h, after);
+            weft::this_fiber::sleep_for(1h, after);  // intended: the next blocking call, cancelled
         });
         settle();
         h.cancel();
@@ -162,7 +162,7 @@ TEST_CASE("Mutex: shutdown with a fiber parked in lock does not hang", "[sync][m
             std::lock_guard lk{*m};
             held = true;
             std::error_code ec;
-            weft::this_fiber::sleep_for(1h, ec);  // parked, holding the mutex
+            weft::this_fiber::sleep_for(1h, ec);  // intended: parked, holding the mutex
             holder_cancelled += ec == weft::errc::cancelled ? 1 : 0;
         }).detach();
         while (!held) {
@@ -452,7 +452,7 @@ TEST_CASE("ConditionVariable: notifies racing deadlines and cancels lose no wake
         auto canceller = weft::spawn([&] {
             for (int i = 0; !stop; ++i) {
                 hs[static_cast<std::size_t>(i) % waiters].cancel();
-                weft::this_fiber::sleep_for(std::chrono::microseconds(i % 30));
+                weft::this_fiber::sleep_for(std::chrono::microseconds(i % 30));  // intended: jitter
             }
         });
         for (int i = 0; i < total; ++i) {
@@ -500,7 +500,7 @@ TEST_CASE("ConditionVariable: shutdown with fibers parked in wait does not hang"
                 }
             }).detach();
         }
-        weft::this_fiber::sleep_for(1ms);
+        weft::this_fiber::sleep_for(1ms);  // intended: most waiters park first; holds either way
     });
     CHECK(cancelled == 16);
 }

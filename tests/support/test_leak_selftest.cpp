@@ -25,7 +25,7 @@ TEST_CASE("hangs with a parked fiber", "[.watchdog-selftest]") {
     // Run with WEFT_TEST_WATCHDOG_S=1: the watchdog must end the run and name the fiber.
     weft::Runtime rt{weft::test::runtime_options()};
     rt.run([] {
-        weft::spawn([] { weft::this_fiber::sleep_for(std::chrono::hours{1}); },
+        weft::spawn([] { weft::this_fiber::sleep_for(std::chrono::hours{1}); },  // intended
                     weft::FiberOptions{.name = "stuck"})
             .join();
     });
