@@ -167,19 +167,35 @@ void WaitSlot::wait_uninterruptible() noexcept {
     boost::fibers::context* ctx = boost::fibers::context::active();
     Waiter w;
     w.interruptible = false;
-    SlotGuard lk{lock_};
-    if (ready_) {
-        ready_ = false;
-        return;
+    {
+        SlotGuard lk{lock_};
+        if (ready_) {
+            ready_ = false;
+            return;
+        }
     }
-    WEFT_ASSERT(waiter_ == nullptr, "two fibers parked in one wait slot");
-    w.waker = ctx->create_waker();
-    waiter_ = &w;
-    ParkCount count{false};
-    ctx->suspend(lk);
-    // The claimer wakes us under the lock: taking it once more means it is done with `w`.
-    lk.lock();
-    WEFT_ASSERT(waiter_ != &w && w.reason == WakeReason::ready, "uninterruptible wait broken");
+    // Only for the watchdog's dump: a cancel passes over a waiter that is not interruptible.
+    FiberState* fs = current_fiber_state();
+    if (fs != nullptr) {
+        fs->set_parked_on(this);
+    }
+    SlotGuard lk{lock_};
+    if (ready_) {  // a notify_ready() came meanwhile
+        ready_ = false;
+    } else {
+        WEFT_ASSERT(waiter_ == nullptr, "two fibers parked in one wait slot");
+        w.waker = ctx->create_waker();
+        waiter_ = &w;
+        ParkCount count{false};
+        ctx->suspend(lk);
+        // The claimer wakes us under the lock: taking it once more means it is done with `w`.
+        lk.lock();
+        WEFT_ASSERT(waiter_ != &w && w.reason == WakeReason::ready, "uninterruptible wait broken");
+    }
+    lk.unlock();
+    if (fs != nullptr) {
+        fs->set_parked_on(nullptr);
+    }
 }
 
 void WaitSlot::claim_locked(WakeReason reason) noexcept {

@@ -1,12 +1,14 @@
 // weft/detail/diagnostics.hpp: what the leak listener and the test watchdog read. The counts
 // are process-wide; each check compares with the value before the fiber parked.
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include <catch2/catch.hpp>
 
 #include <weft/channel.hpp>
 #include <weft/detail/diagnostics.hpp>
+#include <weft/sync.hpp>
 
 #include "support/weft_test.hpp"
 
@@ -43,13 +45,21 @@ TEST_CASE("parked fibers and pending deadlines are counted and described") {
             weft::FiberOptions{.name = "sleeper"});
         until([&] { return diag::parked_fibers() == parked + 2; });
         CHECK(diag::pending_deadlines() == timers + 1);
+        weft::Mutex m;
+        m.lock();
+        auto locker =
+            weft::spawn([&] { std::lock_guard lk{m}; }, weft::FiberOptions{.name = "locker"});
+        until([&] { return diag::parked_fibers() == parked + 3; });
 
         const std::string d = diag::describe_fibers();
         INFO(d);
         CHECK(d.find("fiber 'sleeper': parked in sleep") != std::string::npos);
         CHECK(d.find("fiber 'popper': parked in a weft sync wait") != std::string::npos);
+        CHECK(d.find("fiber 'locker': parked in weft::Mutex lock") != std::string::npos);
         CHECK(d.find("fiber 'main': not parked") != std::string::npos);
 
+        m.unlock();
+        locker.join();
         ch.push(7);
         popper.join();
         sleeper.cancel();
