@@ -335,6 +335,7 @@ TEST_CASE("shutdown waits for a fiber parked in offload, then cancels it", "[off
     weft::test::Watchdog dog{"offload shutdown", std::chrono::seconds(60)};
     weft::Runtime rt{weft::test::runtime_options(threads)};
     auto release = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<bool> call_entered{false};
     std::atomic<bool> call_finished{false};
     std::atomic<int> cancelled{0};
     rt.run([&] {
@@ -348,13 +349,17 @@ TEST_CASE("shutdown waits for a fiber parked in offload, then cancels it", "[off
         weft::spawn([&, release] {
             std::error_code ec = code_of([&] {
                 weft::offload([&] {
+                    call_entered = true;
                     block_until(*release);
                     call_finished = true;
                 });
             });
             cancelled += ec == weft::errc::cancelled ? 1 : 0;
         }).detach();
-        weft::this_fiber::yield();
+        // Return (and so begin the shutdown) only once the call is running: a fiber that
+        // the shutdown cancels before it reaches offload fails without running the call,
+        // and one yield did not always get it there (a failure seen once under CI's ASan).
+        REQUIRE(yield_until([&] { return call_entered.load(); }));
     });
     CHECK(call_finished);
     CHECK(cancelled == 1);
