@@ -52,8 +52,12 @@ public:
     /// What the fiber's current blocking call is ("recv", "sleep", ...; nullptr: none named),
     /// for the watchdog's dump. Set by OpNote on the fiber, read from any thread.
     const char* op() const noexcept { return op_.load(std::memory_order_relaxed); }
+    /// Fiber side only, so a load and a store suffice: an atomic exchange would be a locked
+    /// instruction twice per I/O call for a name only the dump reads.
     const char* exchange_op(const char* op) noexcept {
-        return op_.exchange(op, std::memory_order_relaxed);
+        const char* previous = op_.load(std::memory_order_relaxed);
+        op_.store(op, std::memory_order_relaxed);
+        return previous;
     }
 
     /// Fiber side, at the very end. Returns the exception to report (detached, unobserved).

@@ -57,10 +57,14 @@ void PollingAlgorithm::awakened(boost::fibers::context* ctx, FiberProps& props) 
 }
 
 boost::fibers::context* PollingAlgorithm::pick_next() noexcept {
-    boost::fibers::context* active = boost::fibers::context::active();
-    const bool in_dispatcher = active->is_context(boost::fibers::type::dispatcher_context);
+    // context::active() is an out-of-line call and a TLS lookup: taken only on the paths
+    // that need it (a poll turn, an empty queue, a stolen context), not on every pick.
+    const auto in_dispatcher = [] {
+        return boost::fibers::context::active()->is_context(
+            boost::fibers::type::dispatcher_context);
+    };
     if (++picks_since_poll_ >= poll_interval) {
-        if (in_dispatcher) {
+        if (in_dispatcher()) {
             picks_since_poll_ = 0;
             worker_.backend().run_once(std::chrono::steady_clock::time_point::min());
             polled_in_pick_ = true;
@@ -69,11 +73,12 @@ boost::fibers::context* PollingAlgorithm::pick_next() noexcept {
         }
     }
     boost::fibers::context* ctx = worker_.queue().pop();
-    if (ctx == nullptr && in_dispatcher) {
+    if (ctx == nullptr && in_dispatcher()) {
         ctx = worker_.runtime().steal_for(worker_);
     }
     if (ctx != nullptr && ctx->get_scheduler() == nullptr) {
-        active->attach(ctx);  // a detached (stealable) context joins this worker
+        // A detached (stealable) context joins this worker.
+        boost::fibers::context::active()->attach(ctx);
     }
     return ctx;
 }
